@@ -1,0 +1,158 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type Request } from 'express';
+import { publicUrl, type Config } from './config.js';
+import { openDatabase, type Database } from './db/database.js';
+import { migrate } from './db/orm.js';
+import { createJobRunner, type JobRunner } from './jobs/agenda.js';
+import { jobRegistry } from './jobs/registry.js';
+import type { Logger } from './logger.js';
+import { buildAppSchema } from './schema/build-schema.js';
+import { startGraphQLServer, type GraphQLServer } from './http/graphql-server.js';
+import { jsonErrorHandler } from './http/http-errors.js';
+import { DASHBOARD_PATH, jobDashboard } from './http/job-dashboard.js';
+import { createMetrics } from './http/metrics.js';
+import { bootstrapAdmin, type BootstrapResult } from './services/users/bootstrap-admin.js';
+
+export interface RunningApp {
+  config: Config;
+  url: string;
+  graphqlUrl: string;
+  dashboardUrl: string;
+  port: number;
+  db: Database;
+  jobs: JobRunner;
+  httpServer: Server;
+  bootstrap: BootstrapResult | null;
+  stop(): Promise<void>;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    p.finally(() => clearTimeout(timer)),
+    new Promise<T>((_, fail) => {
+      timer = setTimeout(() => fail(new Error(`${what} timed out`)), ms);
+    }),
+  ]);
+}
+
+/**
+ * Starts one Vestline process: database (embedded when no DATABASE_URL), migrations, job runner, and
+ * the HTTP server. Role `api` serves GraphQL and the dashboard; `worker` runs jobs; `all` does both.
+ * Every role serves /healthz, /readyz and /metrics.
+ */
+export async function startApp(config: Config, logger: Logger): Promise<RunningApp> {
+  const db = await openDatabase(config, logger);
+  const cleanups: (() => Promise<void>)[] = [() => db.close()];
+  const serveApi = config.role !== 'worker';
+  try {
+    if (config.MIGRATE_ON_START) {
+      const applied = await migrate(db.orm);
+      if (applied.length) logger.info({ applied }, 'applied migrations');
+    }
+    let bootstrap: BootstrapResult | null = null;
+    if (serveApi) {
+      bootstrap = await bootstrapAdmin(db.orm.em.fork(), {
+        email: config.BOOTSTRAP_ADMIN_EMAIL,
+        password: config.BOOTSTRAP_ADMIN_PASSWORD,
+        allowGenerated: !config.isProduction,
+        scryptN: config.PASSWORD_SCRYPT_N,
+      });
+    }
+
+    const jobs = await createJobRunner({
+      databaseUrl: db.url,
+      mongoUrl: config.AGENDA_MONGODB_URL,
+      processEveryMs: config.AGENDA_PROCESS_EVERY_MS,
+      jobs: jobRegistry,
+      deps: { orm: db.orm, config, logger },
+      logger,
+    });
+    cleanups.unshift(() => jobs.close(config.SHUTDOWN_TIMEOUT_MS));
+
+    const metrics = createMetrics();
+    const app = express();
+    app.disable('x-powered-by');
+    app.set('trust proxy', config.TRUST_PROXY);
+    const clientIp = (req: Request) => req.ip ?? null;
+    const wsClientIp = (headers: Record<string, string | string[] | undefined>, remote: string | undefined) => {
+      const fwd = config.TRUST_PROXY ? headers['x-forwarded-for'] : undefined;
+      const first = (Array.isArray(fwd) ? fwd[0] : fwd)?.split(',')[0]?.trim();
+      return first || remote || null;
+    };
+    app.use(metrics.httpMiddleware);
+
+    let stopping = false;
+    app.get('/healthz', (_req, res) => {
+      res.json({ status: 'ok' });
+    });
+    app.get('/readyz', async (_req, res) => {
+      const check = async (fn: () => Promise<unknown>) => {
+        try {
+          await withTimeout(fn(), 2000, 'check');
+          return 'ok';
+        } catch {
+          return 'down';
+        }
+      };
+      const [database, jobBackend] = await Promise.all([
+        check(() => db.orm.em.getConnection().execute('select 1')),
+        check(() => jobs.ping()),
+      ]);
+      const ready = !stopping && database === 'ok' && jobBackend === 'ok';
+      res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', checks: { database, jobs: jobBackend, shuttingDown: stopping } });
+    });
+    app.get('/metrics', async (_req, res) => {
+      res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    });
+
+    const httpServer = createServer(app);
+    let graphql: GraphQLServer | undefined;
+    if (serveApi) {
+      const schema = await buildAppSchema();
+      graphql = await startGraphQLServer({ schema, httpServer, orm: db.orm, deps: { config, jobs }, logger, metrics, clientIp, wsClientIp });
+      app.use(jobDashboard({ agenda: jobs.agenda, orm: db.orm, config, logger, clientIp }));
+      app.use('/graphql', express.json({ limit: config.BODY_LIMIT_BYTES }), graphql.middleware);
+    }
+    app.use((_req, res) => {
+      res.status(404).json({ errors: [{ message: 'Not found', extensions: { code: 'NOT_FOUND' } }] });
+    });
+    app.use(jsonErrorHandler(logger));
+
+    await new Promise<void>((ok, fail) => {
+      httpServer.once('error', fail);
+      httpServer.listen(config.PORT, config.HOST, () => ok());
+    });
+    const port = (httpServer.address() as AddressInfo).port;
+    const url = publicUrl(config, port);
+
+    if (config.role !== 'api') await jobs.startProcessing();
+
+    let stopped: Promise<void> | undefined;
+    return {
+      config,
+      url,
+      graphqlUrl: `${url}/graphql`,
+      dashboardUrl: `${url}${DASHBOARD_PATH}/`,
+      port,
+      db,
+      jobs,
+      httpServer,
+      bootstrap,
+      stop() {
+        stopped ??= (async () => {
+          stopping = true;
+          // Stop taking requests first (drains HTTP and closes graphql-ws sockets), then jobs, then the pool.
+          if (graphql) await graphql.stop();
+          else await new Promise<void>((ok) => httpServer.close(() => ok()));
+          for (const c of cleanups) await c();
+        })();
+        return stopped;
+      },
+    };
+  } catch (e) {
+    for (const c of cleanups) await c().catch(() => undefined);
+    throw e;
+  }
+}

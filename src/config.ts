@@ -1,0 +1,191 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+
+/**
+ * The one place that reads the environment. Every variable is declared once below with its schema,
+ * meaning and default; `scripts/gen-config-docs.ts` renders the same table into docs/configuration.md.
+ */
+export type Mode = 'development' | 'production' | 'test';
+export type ProcessRole = 'api' | 'worker' | 'all';
+
+interface VarSpec<T> {
+  schema: z.ZodType<T>;
+  doc: string;
+  /** Default per mode; `undefined` means "unset". */
+  default?: (mode: Mode) => T | undefined;
+  /** A secret: never defaulted in production, never printed. */
+  secret?: boolean;
+  /** Must be set in production even though it is not a secret. */
+  requiredInProduction?: boolean;
+  /** Human text for the docs when the default is computed. */
+  defaultDoc?: string;
+}
+
+const spec = <T>(s: VarSpec<T>): VarSpec<T> => s;
+const bool = z.union([
+  z.boolean(),
+  z.enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off']).transform((v) => ['1', 'true', 'yes', 'on'].includes(v)),
+]);
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const postgresUrl = z
+  .string()
+  .refine((u) => /^postgres(ql)?:\/\/.+/.test(u), 'must be a postgres:// or postgresql:// URL');
+
+export const configSpec = {
+  NODE_ENV: spec({
+    schema: z.enum(['development', 'production', 'test']),
+    doc: '`production` requires every secret and turns off introspection, the landing page and dev defaults.',
+    default: () => 'development',
+  }),
+  HOST: spec({
+    schema: z.string().min(1),
+    doc: 'Interface the HTTP server binds to.',
+    default: (m) => (m === 'production' ? '0.0.0.0' : '127.0.0.1'),
+    defaultDoc: '`127.0.0.1` (development), `0.0.0.0` (production)',
+  }),
+  PORT: spec({ schema: int(0, 65535), doc: 'HTTP port for GraphQL, graphql-ws, health, metrics and the job dashboard.', default: () => 4000 }),
+  PUBLIC_URL: spec({
+    schema: z.url().optional(),
+    doc: 'Base URL printed at start and used for links; defaults to http://HOST:PORT.',
+  }),
+  TRUST_PROXY: spec({
+    schema: bool,
+    doc: 'Take the client IP from X-Forwarded-For (only behind a proxy you control).',
+    default: () => false,
+  }),
+  BODY_LIMIT_BYTES: spec({ schema: int(1024, 50 * 1024 * 1024), doc: 'Largest accepted request body; larger bodies get 413.', default: () => 1024 * 1024 }),
+  LOG_LEVEL: spec({
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    doc: 'pino log level.',
+    default: (m) => (m === 'test' ? 'silent' : 'info'),
+    defaultDoc: '`info` (`silent` under NODE_ENV=test)',
+  }),
+  DATABASE_URL: spec({
+    schema: postgresUrl.optional(),
+    doc: 'PostgreSQL connection URL. Unset outside production: an embedded PostgreSQL is started under EMBEDDED_PG_DIR.',
+    requiredInProduction: true,
+    secret: true,
+  }),
+  EMBEDDED_PG_DIR: spec({ schema: z.string().min(1), doc: 'Data directory of the embedded PostgreSQL (development only).', default: () => '.data/pg' }),
+  DB_POOL_MAX: spec({ schema: int(1, 200), doc: 'Connections in the ORM pool per process.', default: () => 10 }),
+  MIGRATE_ON_START: spec({
+    schema: bool,
+    doc: 'Apply pending migrations at start.',
+    default: (m) => m !== 'production',
+    defaultDoc: '`true` (development), `false` (production)',
+  }),
+  JWT_SECRET: spec({
+    schema: z.string().min(32, 'must be at least 32 characters'),
+    doc: 'HMAC key for session tokens (HS256). Development: a random key per process, so tokens die on restart.',
+    secret: true,
+    default: () => randomBytes(32).toString('base64url'),
+    defaultDoc: 'random per process (development)',
+  }),
+  JWT_TTL_SECONDS: spec({ schema: int(60, 7 * 24 * 3600), doc: 'Lifetime of a session token.', default: () => 8 * 3600 }),
+  PASSWORD_SCRYPT_N: spec({
+    schema: int(1024, 1 << 20).refine((n) => (n & (n - 1)) === 0, 'must be a power of two'),
+    doc: 'scrypt cost for new password hashes (r=8, p=1). Stored with each hash, so it can be raised later.',
+    default: () => 1 << 17,
+  }),
+  LOGIN_MAX_FAILURES: spec({ schema: int(1, 1000), doc: 'Failed logins per email and per IP before RATE_LIMITED.', default: () => 10 }),
+  LOGIN_WINDOW_SECONDS: spec({ schema: int(1, 24 * 3600), doc: 'Window in which failed logins are counted.', default: () => 15 * 60 }),
+  BOOTSTRAP_ADMIN_EMAIL: spec({
+    schema: z.email().optional(),
+    doc: 'SUPER_ADMIN created on first start. Development default admin@vestline.local; production only when both are set.',
+    default: (m) => (m === 'production' ? undefined : 'admin@vestline.local'),
+    defaultDoc: '`admin@vestline.local` (development)',
+  }),
+  BOOTSTRAP_ADMIN_PASSWORD: spec({
+    schema: z.string().min(12, 'must be at least 12 characters').optional(),
+    doc: 'Password of the bootstrap SUPER_ADMIN. Development: generated and printed once when unset.',
+    secret: true,
+  }),
+  GRAPHQL_MAX_DEPTH: spec({ schema: int(1, 50), doc: 'Maximum query depth.', default: () => 10 }),
+  GRAPHQL_MAX_ALIASES: spec({ schema: int(1, 100), doc: 'Maximum aliases per operation.', default: () => 15 }),
+  GRAPHQL_MAX_TOKENS: spec({ schema: int(100, 100000), doc: 'Maximum tokens per document.', default: () => 2000 }),
+  GRAPHQL_MAX_COST: spec({ schema: int(100, 1000000), doc: 'Maximum query cost (graphql-armor cost limit).', default: () => 5000 }),
+  GRAPHQL_MAX_DIRECTIVES: spec({ schema: int(1, 200), doc: 'Maximum directives per operation.', default: () => 50 }),
+  AGENDA_MONGODB_URL: spec({
+    schema: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// URL').optional(),
+    doc: 'Run Agenda on MongoDB instead of the PostgreSQL database.',
+    secret: true,
+  }),
+  AGENDA_PROCESS_EVERY_MS: spec({ schema: int(100, 600000), doc: 'How often a worker polls for due jobs (PostgreSQL also wakes it by NOTIFY).', default: () => 5000 }),
+  SHUTDOWN_TIMEOUT_MS: spec({ schema: int(100, 600000), doc: 'Longest graceful shutdown before the process exits anyway.', default: () => 30000 }),
+} as const;
+
+type Spec = typeof configSpec;
+export type EnvValues = { [K in keyof Spec]: Spec[K] extends VarSpec<infer T> ? T : never };
+
+export interface Config extends Readonly<EnvValues> {
+  readonly mode: Mode;
+  readonly isProduction: boolean;
+  readonly role: ProcessRole;
+  /** Names of secrets that were generated because they were unset (development only). */
+  readonly generatedSecrets: readonly string[];
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function parseRole(argv: readonly string[]): ProcessRole {
+  const arg = argv.find((a) => a.startsWith('--role='));
+  const role = arg?.slice('--role='.length) ?? 'all';
+  if (role !== 'api' && role !== 'worker' && role !== 'all') {
+    throw new ConfigError([`--role must be api, worker or all (got "${role}")`]);
+  }
+  return role;
+}
+
+/** Parses and validates the environment. Throws ConfigError naming every bad or missing variable. */
+export function loadConfig(env: Record<string, string | undefined>, argv: readonly string[] = []): Config {
+  const modeResult = configSpec.NODE_ENV.schema.safeParse(env.NODE_ENV ?? 'development');
+  if (!modeResult.success) throw new ConfigError([`NODE_ENV must be development, production or test (got "${env.NODE_ENV}")`]);
+  const mode: Mode = modeResult.data as Mode;
+  const isProduction = mode === 'production';
+  const problems: string[] = [];
+  const generatedSecrets: string[] = [];
+  const values: Record<string, unknown> = {};
+
+  for (const [name, s] of Object.entries(configSpec) as [string, VarSpec<unknown>][]) {
+    const raw = env[name] === '' ? undefined : env[name];
+    let value: unknown = raw;
+    if (raw === undefined) {
+      if (isProduction && (s.requiredInProduction || (s.secret && s.default))) {
+        problems.push(`${name} is required in production (${s.doc})`);
+        continue;
+      }
+      value = s.default?.(mode);
+      if (value !== undefined && s.secret) generatedSecrets.push(name);
+    }
+    const parsed = s.schema.safeParse(value);
+    if (!parsed.success) {
+      // Never echo a secret's value back; the issue text is enough.
+      problems.push(`${name} ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+      continue;
+    }
+    values[name] = parsed.data;
+  }
+
+  let role: ProcessRole = 'all';
+  try {
+    role = parseRole(argv);
+  } catch (e) {
+    problems.push(...(e as ConfigError).problems);
+  }
+  if (isProduction && (values.BOOTSTRAP_ADMIN_EMAIL === undefined) !== (values.BOOTSTRAP_ADMIN_PASSWORD === undefined)) {
+    problems.push('BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_PASSWORD must be set together in production');
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return Object.freeze({ ...(values as EnvValues), mode, isProduction, role, generatedSecrets });
+}
+
+export function publicUrl(config: Config, port: number = config.PORT): string {
+  if (config.PUBLIC_URL) return config.PUBLIC_URL.replace(/\/$/, '');
+  const host = config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST;
+  return `http://${host}:${port}`;
+}

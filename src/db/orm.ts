@@ -1,0 +1,51 @@
+import { MikroORM, defineConfig, type Options } from '@mikro-orm/postgresql';
+import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
+import { Migrator } from '@mikro-orm/migrations';
+import { entities } from '../entities/index.js';
+import type { Logger } from '../logger.js';
+import { migrationsList } from './migrations/index.js';
+
+export type Orm = MikroORM;
+
+export function ormOptions(databaseUrl: string, poolMax: number, logger?: Logger): Options {
+  return defineConfig({
+    clientUrl: databaseUrl,
+    entities,
+    metadataProvider: ReflectMetadataProvider,
+    extensions: [Migrator],
+    // Migrations are listed in code, not discovered on disk, so src (swc), dist and jest load the same set.
+    migrations: { migrationsList, tableName: 'mikro_orm_migrations', transactional: true, allOrNothing: true, path: 'src/db/migrations', emit: 'ts' },
+    pool: { min: 0, max: poolMax },
+    forceUtcTimezone: true,
+    // The unit of work must not write a row the caller did not ask to change.
+    forceEntityConstructor: false,
+    debug: false,
+    logger: logger ? (message: string) => logger.debug({ orm: message }) : undefined,
+    // A row of another site must look exactly like a missing one.
+    findOneOrFailHandler: (entityName: string) => Object.assign(new Error(`${entityName} not found`), { code: 'NOT_FOUND' }),
+  });
+}
+
+export async function connectOrm(databaseUrl: string, poolMax: number, logger?: Logger): Promise<Orm> {
+  try {
+    return await MikroORM.init(ormOptions(databaseUrl, poolMax, logger));
+  } catch (e) {
+    throw new Error(`Cannot connect to PostgreSQL at ${redactUrl(databaseUrl)}: ${(e as Error).message}`);
+  }
+}
+
+export async function migrate(orm: Orm): Promise<string[]> {
+  const applied = await orm.migrator.up();
+  return applied.map((m) => m.name);
+}
+
+/** Database URL without its password, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '<unparseable DATABASE_URL>';
+  }
+}

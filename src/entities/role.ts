@@ -1,0 +1,6 @@
+export enum Role {
+  SUPER_ADMIN = 'SUPER_ADMIN',
+  SITE_ADMIN = 'SITE_ADMIN',
+  OPERATOR = 'OPERATOR',
+  CUSTOMER = 'CUSTOMER',
+}

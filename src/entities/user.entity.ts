@@ -1,0 +1,33 @@
+import { randomUUID } from 'node:crypto';
+import { Entity, Enum, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { TimestampProperty } from './columns.js';
+import { Role } from './role.js';
+import { Site } from './site.entity.js';
+import { SiteScoped } from './site-scope.js';
+
+/**
+ * A person who signs in. SUPER_ADMINs have no site; everyone else belongs to one.
+ * Email is unique per site (the index is NULLS NOT DISTINCT, so also among SUPER_ADMINs).
+ */
+@Entity({ tableName: 'app_user' })
+@SiteScoped()
+export class User {
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @ManyToOne(() => Site, { nullable: true, deleteRule: 'restrict' })
+  site: Site | null = null;
+
+  /** Stored lower-cased so the uniqueness check cannot be dodged by case. */
+  @Property({ type: 'text' })
+  email!: string;
+
+  @Property({ type: 'text', lazy: true })
+  passwordHash!: string;
+
+  @Enum({ items: () => Role, nativeEnumName: 'user_role' })
+  role!: Role;
+
+  @TimestampProperty()
+  createdAt: Date = new Date();
+}

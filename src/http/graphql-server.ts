@@ -1,0 +1,143 @@
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { ApolloArmor } from '@escape.tech/graphql-armor';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Request, RequestHandler } from 'express';
+import { GraphQLError, specifiedRules, validate, type GraphQLSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { Logger } from '../logger.js';
+import type { AppDeps, GraphQLContext } from '../schema/context.js';
+import { formatClientError } from '../schema/error-map.js';
+import { SITE_FILTER } from '../entities/site-scope.js';
+import type { RequestScope } from '../services/auth/actor.js';
+import type { Metrics } from './metrics.js';
+import { headerValue, resolveRequestScope } from './request-scope.js';
+
+export interface GraphQLServer {
+  middleware: RequestHandler;
+  stop(): Promise<void>;
+}
+
+type WsExtra = {
+  scope?: RequestScope;
+  requestedSiteId?: string | null;
+};
+
+/** Apollo (queries, mutations) and graphql-ws (subscriptions) on the same HTTP server and path. */
+export async function startGraphQLServer(opts: {
+  schema: GraphQLSchema;
+  httpServer: Server;
+  orm: MikroORM;
+  deps: AppDeps;
+  logger: Logger;
+  metrics: Metrics;
+  clientIp: (req: Request) => string | null;
+  wsClientIp: (headers: Record<string, string | string[] | undefined>, remote: string | undefined) => string | null;
+}): Promise<GraphQLServer> {
+  const { config } = opts.deps;
+  const armor = new ApolloArmor({
+    maxDepth: { n: config.GRAPHQL_MAX_DEPTH },
+    maxAliases: { n: config.GRAPHQL_MAX_ALIASES },
+    maxTokens: { n: config.GRAPHQL_MAX_TOKENS },
+    costLimit: { maxCost: config.GRAPHQL_MAX_COST },
+    maxDirectives: { n: config.GRAPHQL_MAX_DIRECTIVES },
+    blockFieldSuggestion: { enabled: config.isProduction },
+  }).protect();
+
+  const wsServer = new WebSocketServer({ server: opts.httpServer, path: '/graphql' });
+  const wsCleanup = useServer<Record<string, unknown>, WsExtra>(
+    {
+      schema: opts.schema,
+      // Same abuse limits as over HTTP (depth, aliases, cost, directives).
+      validate: (schema, document) => validate(schema, document, [...specifiedRules, ...armor.validationRules]),
+      // The token is checked before anything else happens: a bad or missing one closes the socket
+      // (4401), never a silent anonymous connection.
+      onConnect: async (ctx) => {
+        const params = ctx.connectionParams ?? {};
+        const authorization = typeof params.authorization === 'string' ? params.authorization : null;
+        const siteHeader = typeof params['x-site-id'] === 'string' ? params['x-site-id'] : null;
+        if (!authorization) {
+          ctx.extra.socket.close(4401, 'Unauthorized: send { authorization: "Bearer <token>" } in connection_init');
+          return false;
+        }
+        const em = opts.orm.em.fork();
+        const r = await resolveRequestScope(em, { authorization, siteHeader, ip: opts.wsClientIp(ctx.extra.request.headers, ctx.extra.request.socket.remoteAddress) }, config.JWT_SECRET);
+        if (!r.ok) {
+          if (r.failure.kind === 'unauthenticated') ctx.extra.socket.close(4401, `Unauthorized: ${r.failure.message}`);
+          else ctx.extra.socket.close(4403, `Forbidden: ${r.failure.message}`);
+          return false;
+        }
+        ctx.extra.scope = r.scope;
+        ctx.extra.requestedSiteId = siteHeader;
+        return true;
+      },
+      context: (ctx): GraphQLContext => {
+        const scope = ctx.extra.scope!;
+        const em = opts.orm.em.fork();
+        em.setFilterParams(SITE_FILTER, { siteId: scope.siteId });
+        const requestId = randomUUID();
+        return { ...scope, em, requestId, requestedSiteId: ctx.extra.requestedSiteId ?? null, log: opts.logger.child({ requestId }), deps: opts.deps };
+      },
+      onError: (_ctx, _id, _payload, errors) => {
+        for (const e of errors) if (!(e.extensions?.code)) opts.logger.warn({ err: e.message }, 'graphql-ws operation error');
+      },
+    },
+    wsServer,
+  );
+
+  const apollo = new ApolloServer<GraphQLContext>({
+    schema: opts.schema,
+    introspection: !config.isProduction,
+    csrfPrevention: true,
+    includeStacktraceInErrorResponses: false,
+    allowBatchedHttpRequests: false,
+    validationRules: armor.validationRules,
+    formatError: (formatted, error) =>
+      formatClientError(formatted, error, (original) => opts.logger.error({ err: original }, 'internal error in GraphQL operation')),
+    plugins: [
+      // graphql-armor ships CommonJS typings of @apollo/server; the plugins are the same at run time.
+      ...(armor.plugins as unknown as ApolloServerPlugin<GraphQLContext>[]),
+      opts.metrics.graphqlPlugin,
+      ApolloServerPluginDrainHttpServer({ httpServer: opts.httpServer }),
+      config.isProduction ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
+      {
+        async serverWillStart() {
+          return {
+            async drainServer() {
+              await wsCleanup.dispose();
+            },
+          };
+        },
+      },
+    ],
+  });
+  await apollo.start();
+
+  const middleware = expressMiddleware(apollo, {
+    context: async ({ req }): Promise<GraphQLContext> => {
+      const em = opts.orm.em.fork();
+      const requestId = randomUUID();
+      const siteHeader = headerValue(req.headers['x-site-id']);
+      const r = await resolveRequestScope(
+        em,
+        { authorization: headerValue(req.headers.authorization), siteHeader, ip: opts.clientIp(req) },
+        config.JWT_SECRET,
+      );
+      if (!r.ok) {
+        const unauth = r.failure.kind === 'unauthenticated';
+        throw new GraphQLError(r.failure.message, {
+          extensions: { code: unauth ? 'UNAUTHENTICATED' : 'BAD_USER_INPUT', http: { status: unauth ? 401 : 400 } },
+        });
+      }
+      return { ...r.scope, em, requestId, requestedSiteId: siteHeader, log: opts.logger.child({ requestId }), deps: opts.deps };
+    },
+  });
+
+  return { middleware, stop: () => apollo.stop() };
+}

@@ -1,0 +1,95 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { NextFunction, Request, Response } from 'express';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** Operation names come from clients: past this many distinct names, new ones are counted as "other". */
+const MAX_OPERATION_NAMES = 200;
+
+export interface Metrics {
+  registry: Registry;
+  httpMiddleware(req: Request, res: Response, next: NextFunction): void;
+  graphqlPlugin: ApolloServerPlugin;
+}
+
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'vestline_' });
+  const httpRequests = new Counter({
+    name: 'vestline_http_requests_total',
+    help: 'HTTP requests by method, route and status code.',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [registry],
+  });
+  const httpDuration = new Histogram({
+    name: 'vestline_http_request_duration_seconds',
+    help: 'HTTP request latency by method and route.',
+    labelNames: ['method', 'route'] as const,
+    buckets: BUCKETS,
+    registers: [registry],
+  });
+  const gqlOps = new Counter({
+    name: 'vestline_graphql_operations_total',
+    help: 'GraphQL operations by operation name, type and outcome (ok, error, rejected).',
+    labelNames: ['operation', 'type', 'outcome'] as const,
+    registers: [registry],
+  });
+  const gqlDuration = new Histogram({
+    name: 'vestline_graphql_operation_duration_seconds',
+    help: 'GraphQL operation latency by operation name and outcome.',
+    labelNames: ['operation', 'outcome'] as const,
+    buckets: BUCKETS,
+    registers: [registry],
+  });
+
+  const seenNames = new Set<string>();
+  const opLabel = (name: string | null | undefined) => {
+    if (!name) return 'anonymous';
+    if (seenNames.has(name)) return name;
+    if (seenNames.size >= MAX_OPERATION_NAMES || !/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(name)) return 'other';
+    seenNames.add(name);
+    return name;
+  };
+
+  // Known routes only, so scanners hitting random paths cannot grow the label set.
+  const routeLabel = (path: string) => {
+    if (path === '/graphql' || path === '/healthz' || path === '/readyz' || path === '/metrics') return path;
+    if (path.startsWith('/admin/')) return '/admin';
+    if (path.startsWith('/webhooks/')) return '/webhooks';
+    return 'other';
+  };
+
+  return {
+    registry,
+    httpMiddleware(req, res, next) {
+      const end = httpDuration.startTimer({ method: req.method, route: routeLabel(req.path) });
+      res.on('finish', () => {
+        end();
+        httpRequests.inc({ method: req.method, route: routeLabel(req.path), status: String(res.statusCode) });
+      });
+      next();
+    },
+    graphqlPlugin: {
+      async requestDidStart() {
+        const started = process.hrtime.bigint();
+        let outcome: 'ok' | 'error' | 'rejected' = 'ok';
+        return {
+          async validationDidStart() {
+            return async (errors) => {
+              if (errors?.length) outcome = 'rejected';
+            };
+          },
+          async didEncounterErrors(rc) {
+            if (outcome === 'ok') outcome = rc.operation ? 'error' : 'rejected';
+          },
+          async willSendResponse(rc) {
+            const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+            const operation = opLabel(rc.operation ? rc.operationName : rc.request.operationName);
+            gqlOps.inc({ operation, type: rc.operation?.operation ?? 'unknown', outcome });
+            gqlDuration.observe({ operation, outcome }, seconds);
+          },
+        };
+      },
+    },
+  };
+}

@@ -1,0 +1,33 @@
+import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
+import { User } from '../entities/user.entity.js';
+import { AuditEntryConnection, AuditEntryType, toAuditEntryType } from '../schema/audit/audit-entry.type.js';
+import type { GraphQLContext } from '../schema/context.js';
+import { UserType, toUserType } from '../schema/users/user.type.js';
+import { listAuditLog } from '../services/audit/list-audit-log.js';
+import { encodeCursor } from '../services/pagination.js';
+
+@Resolver(() => AuditEntryType)
+export class AuditResolver {
+  @Query(() => AuditEntryConnection)
+  async auditLog(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('action', () => String, { nullable: true }) action?: string | null,
+    @Arg('first', () => Int, { defaultValue: 50 }) first: number = 50,
+    @Arg('after', () => String, { nullable: true }) after?: string | null,
+  ): Promise<AuditEntryConnection> {
+    const page = await listAuditLog(ctx.em, ctx, { action, first, after });
+    return {
+      edges: page.items.map((e) => ({ node: toAuditEntryType(e), cursor: encodeCursor({ at: e.at, id: e.id }) })),
+      pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
+      totalCount: page.totalCount,
+    };
+  }
+
+  @FieldResolver(() => UserType, { nullable: true })
+  async actor(@Root() entry: AuditEntryType, @Ctx() ctx: GraphQLContext): Promise<UserType | null> {
+    if (!entry.actorId) return null;
+    // The actor may be a SUPER_ADMIN (no site); the entry itself was already read inside the caller's site.
+    const user = await ctx.em.findOne(User, { id: entry.actorId }, { filters: false });
+    return user ? toUserType(user) : null;
+  }
+}

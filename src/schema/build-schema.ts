@@ -1,0 +1,28 @@
+import 'reflect-metadata';
+import type { GraphQLSchema } from 'graphql';
+import { applyMiddleware } from 'graphql-middleware';
+import { buildSchema } from 'type-graphql';
+import { AuditResolver } from '../resolvers/audit.resolver.js';
+import { AuthResolver } from '../resolvers/auth.resolver.js';
+import { JobResolver } from '../resolvers/job.resolver.js';
+import { SiteResolver } from '../resolvers/site.resolver.js';
+import { UserResolver } from '../resolvers/user.resolver.js';
+import { buildPermissions } from './permissions.js';
+import { DateTimeScalar } from './scalars/date-time.scalar.js';
+
+export const resolvers = [AuthResolver, SiteResolver, UserResolver, AuditResolver, JobResolver] as const;
+
+/** The schema without permissions: what `schema:print` writes to docs/schema.graphql. */
+export function buildBareSchema(): Promise<GraphQLSchema> {
+  return buildSchema({
+    resolvers,
+    scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
+    validate: { forbidUnknownValues: false },
+    emitSchemaFile: false,
+  });
+}
+
+/** The served schema: every field behind graphql-shield. */
+export async function buildAppSchema(): Promise<GraphQLSchema> {
+  return applyMiddleware(await buildBareSchema(), buildPermissions());
+}

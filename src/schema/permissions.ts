@@ -1,0 +1,68 @@
+import { allow, rule, shield } from 'graphql-shield';
+import { Role } from '../entities/role.js';
+import { ForbiddenError, UnauthenticatedError } from '../services/errors.js';
+import type { GraphQLContext } from './context.js';
+
+/**
+ * Who may call what (domain.md, Permissions). The fallback denies: a field without a rule here is
+ * refused, so a new operation cannot ship open by accident. Whose data a caller may touch is the
+ * services' job (every lookup is site-scoped).
+ */
+const refuse = (ctx: GraphQLContext) => (ctx.actor ? new ForbiddenError() : new UnauthenticatedError());
+
+/** The listed roles; with `inSite`, the caller must act inside a site, and a SUPER_ADMIN may do so via x-site-id. */
+function roles(name: string, allowed: Role[], opts: { inSite?: boolean } = {}) {
+  return rule(name, { cache: 'contextual' })((_parent: unknown, _args: unknown, ctx: GraphQLContext) => {
+    const actor = ctx.actor;
+    if (!actor) return new UnauthenticatedError();
+    if (opts.inSite) {
+      if (!ctx.siteId) return new ForbiddenError('Choose a site (x-site-id) for this operation');
+      return allowed.includes(actor.role) || actor.role === Role.SUPER_ADMIN ? true : new ForbiddenError();
+    }
+    return allowed.includes(actor.role) ? true : new ForbiddenError();
+  });
+}
+
+const superAdmin = roles('superAdmin', [Role.SUPER_ADMIN]);
+const siteStaff = roles('siteStaff', [Role.SITE_ADMIN, Role.OPERATOR], { inSite: true });
+const userCreators = roles('userCreators', [Role.SUPER_ADMIN, Role.SITE_ADMIN]);
+// Jobs are shared by every site and carry only ids, so SUPER_ADMINs see them without choosing a site.
+const jobViewers = roles('jobViewers', [Role.SUPER_ADMIN, Role.SITE_ADMIN, Role.OPERATOR]);
+
+export const permissionRules = {
+  Query: {
+    me: allow,
+    sites: superAdmin,
+    auditLog: siteStaff,
+    jobStats: jobViewers,
+  },
+  Mutation: {
+    login: allow,
+    createSite: superAdmin,
+    createUser: userCreators,
+  },
+  // Object types are reachable only through a root field that passed; each is listed so a new type
+  // still needs a decision here.
+  User: allow,
+  Site: allow,
+  SiteSettings: allow,
+  AuthPayload: allow,
+  AuditEntry: allow,
+  AuditEntryEdge: allow,
+  AuditEntryConnection: allow,
+  PageInfo: allow,
+  JobStat: allow,
+};
+
+export function buildPermissions() {
+  return shield(permissionRules, {
+    fallbackRule: rule('deny', { cache: 'no_cache' })((_p: unknown, _a: unknown, ctx: GraphQLContext) => refuse(ctx)),
+    // Shield routes every error thrown below it (rules and resolvers) here. Resolver errors pass on
+    // unchanged to formatError, which maps domain errors and masks everything else; a plain `false`
+    // from a rule becomes FORBIDDEN / UNAUTHENTICATED instead of shield's own "Not Authorised!".
+    fallbackError: (thrown: unknown, _parent: unknown, _args: unknown, ctx: unknown) =>
+      thrown instanceof Error ? thrown : refuse(ctx as GraphQLContext),
+    allowExternalErrors: false,
+    debug: false,
+  });
+}

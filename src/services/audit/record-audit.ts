@@ -1,0 +1,33 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { AuditEntry } from '../../entities/audit-entry.entity.js';
+import { Site } from '../../entities/site.entity.js';
+import { User } from '../../entities/user.entity.js';
+import type { RequestScope } from '../auth/actor.js';
+import { sanitizeDetails } from './sanitize-details.js';
+
+export interface AuditEvent {
+  action: string;
+  targetType: string;
+  targetId: string;
+  /** Site the change belongs to; defaults to the scope's site. */
+  siteId?: string | null;
+  details?: Record<string, unknown>;
+}
+
+/**
+ * Queues an audit entry in the caller's unit of work, so it commits (or not) with the change it
+ * describes. Call inside the same `em.transactional` as the change.
+ */
+export function recordAudit(em: EntityManager, scope: Pick<RequestScope, 'actor' | 'siteId' | 'ip'>, event: AuditEvent): AuditEntry {
+  const entry = new AuditEntry();
+  const siteId = event.siteId === undefined ? scope.siteId : event.siteId;
+  entry.site = siteId ? em.getReference(Site, siteId) : null;
+  entry.actor = scope.actor ? em.getReference(User, scope.actor.userId) : null;
+  entry.action = event.action;
+  entry.targetType = event.targetType;
+  entry.targetId = event.targetId;
+  entry.details = sanitizeDetails(event.details ?? {});
+  entry.ip = scope.ip;
+  em.persist(entry);
+  return entry;
+}

@@ -1,0 +1,18 @@
+import type { Role } from '../../entities/role.js';
+
+/** Who is calling, as loaded from the database for this request (never just trusted from the token). */
+export interface Actor {
+  userId: string;
+  email: string;
+  role: Role;
+  /** The user's own site; null for SUPER_ADMIN. */
+  siteId: string | null;
+}
+
+/** What every use case gets from the transport: the caller, the site it acts in, and where it came from. */
+export interface RequestScope {
+  actor: Actor | null;
+  /** Effective site: the user's site, or the x-site-id a SUPER_ADMIN chose; null when none. */
+  siteId: string | null;
+  ip: string | null;
+}

@@ -1,0 +1,57 @@
+import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+import type { Role } from '../../entities/role.js';
+
+export interface SessionClaims {
+  userId: string;
+  role: Role;
+  siteId: string | null;
+}
+
+const ISSUER = 'vestline';
+/** Tokens for the API and for the job dashboard cookie are not interchangeable. */
+export type TokenAudience = 'api' | 'dashboard';
+
+const keyCache = new Map<string, Uint8Array>();
+function key(secret: string): Uint8Array {
+  let k = keyCache.get(secret);
+  if (!k) keyCache.set(secret, (k = new TextEncoder().encode(secret)));
+  return k;
+}
+
+export async function issueSessionToken(
+  claims: SessionClaims,
+  secret: string,
+  ttlSeconds: number,
+  audience: TokenAudience = 'api',
+  now: Date = new Date(),
+): Promise<{ token: string; expiresAt: Date }> {
+  const iat = Math.floor(now.getTime() / 1000);
+  const exp = iat + ttlSeconds;
+  const token = await new SignJWT({ role: claims.role, site: claims.siteId })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(claims.userId)
+    .setIssuer(ISSUER)
+    .setAudience(audience)
+    .setIssuedAt(iat)
+    .setExpirationTime(exp)
+    .sign(key(secret));
+  return { token, expiresAt: new Date(exp * 1000) };
+}
+
+export type TokenProblem = 'expired' | 'invalid';
+
+/** Verifies signature, algorithm, issuer, audience and expiry. Never throws. */
+export async function verifySessionToken(
+  token: string,
+  secret: string,
+  audience: TokenAudience = 'api',
+): Promise<{ ok: true; claims: SessionClaims } | { ok: false; problem: TokenProblem }> {
+  try {
+    const { payload } = await jwtVerify(token, key(secret), { algorithms: ['HS256'], issuer: ISSUER, audience });
+    if (typeof payload.sub !== 'string' || typeof payload.role !== 'string') return { ok: false, problem: 'invalid' };
+    const site = payload.site;
+    return { ok: true, claims: { userId: payload.sub, role: payload.role as Role, siteId: typeof site === 'string' ? site : null } };
+  } catch (e) {
+    return { ok: false, problem: e instanceof joseErrors.JWTExpired ? 'expired' : 'invalid' };
+  }
+}

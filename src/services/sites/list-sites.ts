@@ -1,0 +1,12 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Site } from '../../entities/site.entity.js';
+
+/** Every site, for SUPER_ADMINs (the permission layer checks the role). */
+export function listSites(em: EntityManager): Promise<Site[]> {
+  return em.find(Site, {}, { orderBy: { createdAt: 'asc', id: 'asc' } });
+}
+
+/** A site by id, or null. Sites are the tenants themselves, so there is no site filter to apply. */
+export function findSite(em: EntityManager, id: string): Promise<Site | null> {
+  return em.findOne(Site, { id });
+}
