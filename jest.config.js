@@ -15,7 +15,10 @@ export default {
   transform: { '^.+\\.ts$': ['@swc/jest', swc] },
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  globalSetup: '<rootDir>/test/support/global-setup.ts',
-  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  globalSetup: '<rootDir>/test/support/global-setup.mjs',
+  globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
   testTimeout: 30000,
+  // Agenda 6.2.6 leaves a lock-watch timer (lockLifetime / 2) running after stop()/drain(); it would
+  // hold the run open for up to 30 s after the last test. Our own handles are closed by app.stop().
+  forceExit: true,
 };

@@ -146,6 +146,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
           // Stop taking requests first (drains HTTP and closes graphql-ws sockets), then jobs, then the pool.
           if (graphql) await graphql.stop();
           else await new Promise<void>((ok) => httpServer.close(() => ok()));
+          logger.info('HTTP server closed');
           for (const c of cleanups) await c();
         })();
         return stopped;

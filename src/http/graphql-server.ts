@@ -95,6 +95,8 @@ export async function startGraphQLServer(opts: {
     schema: opts.schema,
     introspection: !config.isProduction,
     csrfPrevention: true,
+    // main.ts owns SIGTERM/SIGINT: HTTP first, then jobs, then the database.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
     validationRules: armor.validationRules,

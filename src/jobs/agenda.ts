@@ -20,11 +20,15 @@ interface Backend {
   close(): Promise<void>;
 }
 
-async function postgresBackend(url: string): Promise<Backend> {
+async function postgresBackend(url: string, logger: Logger): Promise<Backend> {
   // A pool of our own, so /readyz can ping exactly what Agenda uses.
   const pool = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 5000 });
   pool.on('error', () => undefined); // a dropped idle connection is reported by ping(), not by a crash
   const backend = new PostgresBackend({ pool, tableName: 'agenda_jobs', channelName: 'agenda_jobs', ensureSchema: true });
+  // The LISTEN connection reports a lost database as an 'error' event; unhandled, it would kill the
+  // process. It reconnects by itself; /readyz tells the outside world meanwhile.
+  const channel = backend.notificationChannel as unknown as { on?: (e: 'error', l: (err: Error) => void) => void } | undefined;
+  channel?.on?.('error', (err) => logger.warn({ err: err.message }, 'job notification channel error'));
   return {
     backend,
     async ping() {
@@ -56,7 +60,7 @@ export async function createJobRunner(opts: {
   deps: JobDeps;
   logger: Logger;
 }): Promise<JobRunner> {
-  const b = opts.mongoUrl ? await mongoBackend(opts.mongoUrl) : await postgresBackend(opts.databaseUrl);
+  const b = opts.mongoUrl ? await mongoBackend(opts.mongoUrl) : await postgresBackend(opts.databaseUrl, opts.logger);
   const agenda = new Agenda({ backend: b.backend, processEvery: opts.processEveryMs, name: `vestline-${process.pid}` });
   agenda.on('error', (err) => opts.logger.error({ err }, 'job backend error'));
   agenda.on('fail', (err, job) => {
@@ -107,8 +111,10 @@ export async function createJobRunner(opts: {
     },
     async close(timeoutMs) {
       try {
-        if (processing) await agenda.drain({ timeout: timeoutMs });
-        else await agenda.stop();
+        if (processing) {
+          const result = await agenda.drain({ timeout: timeoutMs, closeConnection: true });
+          opts.logger.info({ drain: result }, 'job runner drained');
+        } else await agenda.stop(true);
       } finally {
         await b.close();
       }
