@@ -30,7 +30,7 @@ export async function connectOrm(databaseUrl: string, poolMax: number, logger?: 
   try {
     return await MikroORM.init(ormOptions(databaseUrl, poolMax, logger));
   } catch (e) {
-    throw new Error(`Cannot connect to PostgreSQL at ${redactUrl(databaseUrl)}: ${(e as Error).message}`);
+    throw new Error(`Cannot connect to PostgreSQL at ${redactUrl(databaseUrl)}: ${(e as Error).message}`, { cause: e });
   }
 }
 

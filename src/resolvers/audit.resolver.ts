@@ -12,10 +12,10 @@ export class AuditResolver {
   async auditLog(
     @Ctx() ctx: GraphQLContext,
     @Arg('action', () => String, { nullable: true }) action?: string | null,
-    @Arg('first', () => Int, { defaultValue: 50 }) first: number = 50,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first?: number | null,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
   ): Promise<AuditEntryConnection> {
-    const page = await listAuditLog(ctx.em, ctx, { action, first, after });
+    const page = await listAuditLog(ctx.em, ctx, { action, first: first ?? 50, after });
     return {
       edges: page.items.map((e) => ({ node: toAuditEntryType(e), cursor: encodeCursor({ at: e.at, id: e.id }) })),
       pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },

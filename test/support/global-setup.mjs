@@ -28,7 +28,7 @@ export default async function globalSetup() {
       await client.connect();
       await client.query('select 1');
     } catch (e) {
-      throw new Error(`DATABASE_URL is set but not reachable (${e.message}); unset it to use the embedded PostgreSQL`);
+      throw new Error(`DATABASE_URL is set but not reachable (${e.message}); unset it to use the embedded PostgreSQL`, { cause: e });
     } finally {
       await client.end().catch(() => undefined);
     }
