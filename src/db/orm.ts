@@ -17,6 +17,9 @@ export function ormOptions(databaseUrl: string, poolMax: number, logger?: Logger
     migrations: { migrationsList, tableName: 'mikro_orm_migrations', transactional: true, allOrNothing: true, path: 'src/db/migrations', emit: 'ts' },
     pool: { min: 0, max: poolMax },
     forceUtcTimezone: true,
+    // A reference (e.g. an audit entry's SUPER_ADMIN actor, who has no site) must not turn into null
+    // because the referenced row is outside the site filter; reads of the target row are filtered anyway.
+    autoJoinRefsForFilters: false,
     // The unit of work must not write a row the caller did not ask to change.
     forceEntityConstructor: false,
     debug: false,
