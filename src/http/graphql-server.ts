@@ -8,7 +8,7 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Request, RequestHandler } from 'express';
-import { GraphQLError, specifiedRules, validate, type GraphQLSchema } from 'graphql';
+import { GraphQLError, specifiedRules, validate, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Logger } from '../logger.js';
@@ -44,11 +44,16 @@ export async function startGraphQLServer(opts: {
   const armor = new ApolloArmor({
     maxDepth: { n: config.GRAPHQL_MAX_DEPTH },
     maxAliases: { n: config.GRAPHQL_MAX_ALIASES },
-    maxTokens: { n: config.GRAPHQL_MAX_TOKENS },
+    // Armor's Apollo token plugin throws from a parsing hook, which Apollo answers with a 500;
+    // graphql-js's own parser limit (parseOptions below) refuses with a 400 instead.
+    maxTokens: { enabled: false },
     costLimit: { maxCost: config.GRAPHQL_MAX_COST },
     maxDirectives: { n: config.GRAPHQL_MAX_DIRECTIVES },
     blockFieldSuggestion: { enabled: config.isProduction },
   }).protect();
+
+  const formatError = (formatted: GraphQLFormattedError, error: unknown) =>
+    formatClientError(formatted, error, (original) => opts.logger.error({ err: original }, 'internal error in GraphQL operation'));
 
   const wsServer = new WebSocketServer({ server: opts.httpServer, path: '/graphql' });
   const wsCleanup = useServer<Record<string, unknown>, WsExtra>(
@@ -84,9 +89,10 @@ export async function startGraphQLServer(opts: {
         const requestId = randomUUID();
         return { ...scope, em, requestId, requestedSiteId: ctx.extra.requestedSiteId ?? null, log: opts.logger.child({ requestId }), deps: opts.deps };
       },
-      onError: (_ctx, _id, _payload, errors) => {
-        for (const e of errors) if (!(e.extensions?.code)) opts.logger.warn({ err: e.message }, 'graphql-ws operation error');
-      },
+      // Errors leave through the same map as over HTTP: codes kept, internals masked.
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : result,
+      onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e.toJSON(), e)),
     },
     wsServer,
   );
@@ -99,9 +105,9 @@ export async function startGraphQLServer(opts: {
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
+    parseOptions: { maxTokens: config.GRAPHQL_MAX_TOKENS },
     validationRules: armor.validationRules,
-    formatError: (formatted, error) =>
-      formatClientError(formatted, error, (original) => opts.logger.error({ err: original }, 'internal error in GraphQL operation')),
+    formatError,
     plugins: [
       // graphql-armor ships CommonJS typings of @apollo/server; the plugins are the same at run time.
       ...(armor.plugins as unknown as ApolloServerPlugin<GraphQLContext>[]),

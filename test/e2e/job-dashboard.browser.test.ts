@@ -50,11 +50,11 @@ describe('job dashboard in a browser', () => {
       // The session travels in the cookie; the URL carries no token.
       expect(page.url()).toBe(`${t.url}/admin/jobs/`);
 
-      await page.getByText(JOB, { exact: true }).first().waitFor({ state: 'visible', timeout: 15_000 });
+      await page.locator('table tbody').getByText(JOB, { exact: true }).first().waitFor({ state: 'visible', timeout: 15_000 });
       await expect(page.title()).resolves.toBe('Agendash');
 
       // The browser holds the cookie, HttpOnly, but scripts on the page cannot read it.
-      const cookies = await context.cookies(t.url);
+      const cookies = await context.cookies(`${t.url}/admin/jobs/`);
       const session = cookies.find((c) => c.name === COOKIE);
       expect(session).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/admin', secure: false });
       const visible = await page.evaluate<string>('document.cookie');

@@ -148,7 +148,8 @@ describe('site isolation', () => {
     const seen = [...page1.data!.auditLog.edges];
     let cursor: string | null = page1.data!.auditLog.pageInfo.endCursor;
     while (cursor) {
-      const next = await t.gql<{ auditLog: { pageInfo: { hasNextPage: boolean; endCursor: string }; edges: { node: { at: string } }[] } }>(AUDIT, { f: 2, after: cursor }, { token: a.adminToken });
+      type PageResult = { auditLog: { pageInfo: { hasNextPage: boolean; endCursor: string }; edges: { node: { at: string } }[] } };
+      const next: Awaited<ReturnType<typeof t.gql<PageResult>>> = await t.gql<{ auditLog: { pageInfo: { hasNextPage: boolean; endCursor: string }; edges: { node: { at: string } }[] } }>(AUDIT, { f: 2, after: cursor }, { token: a.adminToken });
       seen.push(...next.data!.auditLog.edges);
       cursor = next.data!.auditLog.pageInfo.hasNextPage ? next.data!.auditLog.pageInfo.endCursor : null;
     }
@@ -161,7 +162,7 @@ describe('site isolation', () => {
     [{ f: 0 }, 'first 0'],
     [{ f: 101 }, 'first 101'],
     [{ f: 5, after: 'garbage!' }, 'a garbage cursor'],
-  ])('refuses %j (%s) with BAD_USER_INPUT', async (vars) => {
+  ])('refuses %j (%s) with BAD_USER_INPUT', async (vars: Record<string, unknown>, _what: string) => {
     const r = await t.gql(AUDIT, vars, { token: a.adminToken });
     expect(r.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
   });
