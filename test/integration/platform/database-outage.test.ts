@@ -1,0 +1,69 @@
+import { startTcpProxy, type TcpProxy } from '../../support/tcp-proxy.js';
+import { startTestApp, type TestApp } from '../../support/test-app.js';
+
+let t: TestApp;
+let proxy: TcpProxy;
+let token: string;
+
+beforeAll(async () => {
+  // The app reaches PostgreSQL only through a relay the test can cut.
+  t = await startTestApp({}, {
+    databaseUrl: async (url) => {
+      const u = new URL(url);
+      proxy = await startTcpProxy(u.hostname, Number(u.port));
+      u.port = String(proxy.port);
+      return u.toString();
+    },
+  });
+  token = await t.adminToken();
+});
+afterAll(async () => {
+  proxy.restore();
+  await t.stop();
+  await proxy.close();
+});
+
+async function readyz() {
+  const res = await fetch(`${t.url}/readyz`);
+  return { status: res.status, body: (await res.json()) as { checks: Record<string, string> } };
+}
+
+async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 15000): Promise<T> {
+  const end = Date.now() + ms;
+  let last = await fn();
+  while (!ok(last) && Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 200));
+    last = await fn();
+  }
+  return last;
+}
+
+describe('the database going away while the server runs', () => {
+  it('reports ready, then 503 and masked errors during the outage, then recovers', async () => {
+    expect((await readyz()).status).toBe(200);
+    expect((await t.gql('{ sites { id } }', {}, { token })).errors).toBeUndefined();
+
+    proxy.cut();
+
+    const down = await eventually(readyz, (r) => r.status === 503);
+    expect(down.status).toBe(503);
+    expect(down.body.checks.database).toBe('down');
+
+    const during = await t.gql('{ sites { id } }', {}, { token });
+    expect(during.errors![0]!.extensions!.code).toBe('INTERNAL_SERVER_ERROR');
+    expect(during.errors![0]!.message).toBe('Internal server error');
+    expect(JSON.stringify(during)).not.toMatch(/ECONN|connect|postgres|127\.0\.0\.1|stack/i);
+    // /healthz is about the process, not its dependencies.
+    expect((await fetch(`${t.url}/healthz`)).status).toBe(200);
+
+    proxy.restore();
+
+    const back = await eventually(readyz, (r) => r.status === 200);
+    expect(back.status).toBe(200);
+    const after = await eventually(() => t.gql<{ sites: unknown[] }>('{ sites { id } }', {}, { token }), (r) => !r.errors);
+    expect(after.errors).toBeUndefined();
+    expect(Array.isArray(after.data!.sites)).toBe(true);
+    // The internal error was logged for operators, with the request id, not sent to the client.
+    expect(t.logs.some((l) => l.includes('internal error in GraphQL operation'))).toBe(true);
+  });
+});
