@@ -23,7 +23,7 @@ export function ormOptions(databaseUrl: string, poolMax: number, logger?: Logger
     // The unit of work must not write a row the caller did not ask to change.
     forceEntityConstructor: false,
     debug: false,
-    logger: logger ? (message: string) => logger.debug({ orm: message }) : undefined,
+    logger: (message: string) => logger?.debug({ orm: message }),
     // A row of another site must look exactly like a missing one.
     findOneOrFailHandler: (entityName: string) => Object.assign(new Error(`${entityName} not found`), { code: 'NOT_FOUND' }),
   });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Entity, Index, ManyToOne, PrimaryKey, Property, Trigger } from '@mikro-orm/decorators/legacy';
 import { TimestampProperty } from './columns.js';
 import { Site } from './site.entity.js';
 import { SiteScoped } from './site-scope.js';
@@ -9,6 +9,8 @@ import { User } from './user.entity.js';
 @Entity({ tableName: 'audit_entry' })
 @SiteScoped()
 @Index({ properties: ['site', 'at'] })
+// Append-only in the database itself: no role of the application may rewrite history.
+@Trigger({ name: 'audit_entry_append_only', timing: 'before', events: ['update', 'delete'], forEach: 'row', body: "raise exception 'audit_entry is append-only'" })
 export class AuditEntry {
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -16,7 +18,8 @@ export class AuditEntry {
   @ManyToOne(() => Site, { nullable: true, deleteRule: 'restrict' })
   site: Site | null = null;
 
-  @ManyToOne(() => User, { nullable: true, deleteRule: 'set null' })
+  // restrict: history keeps its actors (the table is append-only, so 'set null' could never run).
+  @ManyToOne(() => User, { nullable: true, deleteRule: 'restrict' })
   actor: User | null = null;
 
   @Property({ type: 'text' })

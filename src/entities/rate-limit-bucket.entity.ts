@@ -1,4 +1,4 @@
-import { Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { TimestampProperty } from './columns.js';
 
 /**
@@ -14,5 +14,6 @@ export class RateLimitBucket {
   hits!: number;
 
   @TimestampProperty()
+  @Index({ name: 'rate_limit_bucket_expires_at_index' })
   expiresAt!: Date;
 }

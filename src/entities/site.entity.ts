@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Check, Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { TimestampProperty } from './columns.js';
 
 /** A tenant. Every other row (but SUPER_ADMIN users) belongs to exactly one site. */
 @Entity({ tableName: 'site' })
+@Check({ name: 'site_slug_format', expression: "slug ~ '^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$'" })
 export class Site {
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();

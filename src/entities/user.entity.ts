@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Entity, Enum, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Check, Entity, Enum, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { TimestampProperty } from './columns.js';
 import { Role } from './role.js';
 import { Site } from './site.entity.js';
@@ -11,6 +11,10 @@ import { SiteScoped } from './site-scope.js';
  */
 @Entity({ tableName: 'app_user' })
 @SiteScoped()
+@Unique({ name: 'app_user_site_email_unique', expression: 'create unique index "app_user_site_email_unique" on "app_user" ("site_id", "email") nulls not distinct' })
+@Check({ name: 'app_user_email_lower', expression: 'email = lower(email)' })
+// Only a SUPER_ADMIN lives outside a site.
+@Check({ name: 'app_user_site_matches_role', expression: "(role = 'SUPER_ADMIN') = (site_id is null)" })
 export class User {
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();

@@ -1,7 +1,7 @@
 import type { MigrationsOptions } from '@mikro-orm/core';
-import { Migration20261123161457Foundation } from './Migration20261123161457_foundation.js';
+import { Migration20261123163445Foundation } from './Migration20261123163445_foundation.js';
 
 /** Every migration, in order. Add new ones here (npm run migration:create writes the file). */
 export const migrationsList: NonNullable<MigrationsOptions['migrationsList']> = [
-  { name: 'Migration20261123161457_foundation', class: Migration20261123161457Foundation },
+  { name: 'Migration20261123163445_foundation', class: Migration20261123163445Foundation },
 ];

@@ -83,9 +83,12 @@ describe('job dashboard: bearer tokens', () => {
   });
 
   it('redirects a browser without credentials to the sign-in page', async () => {
-    const res = await get('/admin/jobs/', { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' });
-    expect(res.status).toBe(303);
-    expect(res.headers.get('location')).toBe('/admin/login');
+    const accept = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
+    for (const path of ['/admin/jobs/', '/admin/jobs', '/admin/jobs/api']) {
+      const res = await get(path, { accept });
+      expect(res.status).toBe(303);
+      expect(res.headers.get('location')).toBe('/admin/login');
+    }
     const page = await get('/admin/login', { accept: 'text/html' });
     expect(page.status).toBe(200);
     const html = await page.text();
@@ -138,6 +141,10 @@ describe('job dashboard: sign-in form and cookie', () => {
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     expect(await page.text()).toMatch(/<title>Agendash<\/title>/);
+    // Without the trailing slash the page's relative asset URLs would break: it redirects to it.
+    const bare = await get('/admin/jobs', withCookie(cookie, { accept: 'text/html' }));
+    expect(bare.status).toBe(301);
+    expect(bare.headers.get('location')).toBe('/admin/jobs/');
 
     const api = await get('/admin/jobs/api', withCookie(cookie, { accept: 'application/json' }));
     expect(api.status).toBe(200);
