@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Request } from 'express';
@@ -10,8 +11,9 @@ import type { Logger } from './logger.js';
 import { buildAppSchema } from './schema/build-schema.js';
 import { startGraphQLServer, type GraphQLServer } from './http/graphql-server.js';
 import { jsonErrorHandler } from './http/http-errors.js';
-import { DASHBOARD_PATH, jobDashboard } from './http/job-dashboard.js';
+import { DASHBOARD_PATH, jobDashboard, type JobDashboard } from './http/job-dashboard.js';
 import { createMetrics } from './http/metrics.js';
+import { bearerToken } from './services/auth/authenticate.js';
 import { bootstrapAdmin, type BootstrapResult } from './services/users/bootstrap-admin.js';
 
 export interface RunningApp {
@@ -25,6 +27,12 @@ export interface RunningApp {
   httpServer: Server;
   bootstrap: BootstrapResult | null;
   stop(): Promise<void>;
+}
+
+function bearerMatches(header: string | undefined, expected: string): boolean {
+  const given = Buffer.from(bearerToken(header) ?? '');
+  const want = Buffer.from(expected);
+  return given.length === want.length && timingSafeEqual(given, want);
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -103,16 +111,22 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
       const ready = !stopping && database === 'ok' && jobBackend === 'ok';
       res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', checks: { database, jobs: jobBackend, shuttingDown: stopping } });
     });
-    app.get('/metrics', async (_req, res) => {
+    app.get('/metrics', async (req, res) => {
+      if (config.METRICS_TOKEN && !bearerMatches(req.headers.authorization, config.METRICS_TOKEN)) {
+        res.status(401).json({ error: 'metrics token required' });
+        return;
+      }
       res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
     });
 
     const httpServer = createServer(app);
     let graphql: GraphQLServer | undefined;
+    let dashboard: JobDashboard | undefined;
     if (serveApi) {
       const schema = await buildAppSchema();
       graphql = await startGraphQLServer({ schema, httpServer, orm: db.orm, deps: { config, jobs }, logger, metrics, clientIp, wsClientIp });
-      app.use(jobDashboard({ agenda: jobs.agenda, orm: db.orm, config, logger, clientIp }));
+      dashboard = jobDashboard({ agenda: jobs.agenda, orm: db.orm, config, logger, clientIp });
+      app.use(dashboard.router);
       app.use('/graphql', express.json({ limit: config.BODY_LIMIT_BYTES }), graphql.middleware);
     }
     app.use((_req, res) => {
@@ -143,6 +157,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
       stop() {
         stopped ??= (async () => {
           stopping = true;
+          dashboard?.close();
           // Stop taking requests first (drains HTTP and closes graphql-ws sockets), then jobs, then the pool.
           if (graphql) await graphql.stop();
           else await new Promise<void>((ok) => httpServer.close(() => ok()));

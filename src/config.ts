@@ -53,6 +53,11 @@ export const configSpec = {
     doc: 'Take the client IP from X-Forwarded-For (only behind a proxy you control).',
     default: () => false,
   }),
+  METRICS_TOKEN: spec({
+    schema: z.string().min(16, 'must be at least 16 characters').optional(),
+    doc: 'When set, GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>`; unset, /metrics is open (keep it off the public network).',
+    secret: true,
+  }),
   BODY_LIMIT_BYTES: spec({ schema: int(1024, 50 * 1024 * 1024), doc: 'Largest accepted request body; larger bodies get 413.', default: () => 1024 * 1024 }),
   LOG_LEVEL: spec({
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),

@@ -14,7 +14,9 @@ export function ormOptions(databaseUrl: string, poolMax: number, logger?: Logger
     metadataProvider: ReflectMetadataProvider,
     extensions: [Migrator],
     // Migrations are listed in code, not discovered on disk, so src (swc), dist and jest load the same set.
-    migrations: { migrationsList, tableName: 'mikro_orm_migrations', transactional: true, allOrNothing: true, path: 'src/db/migrations', emit: 'ts' },
+    // No schema snapshots: migration:create diffs against the database, and running migrations (every
+    // test database does) must not write files into the source tree.
+    migrations: { migrationsList, tableName: 'mikro_orm_migrations', transactional: true, allOrNothing: true, path: 'src/db/migrations', emit: 'ts', snapshot: false, snapshotOnMigrate: false },
     pool: { min: 0, max: poolMax },
     forceUtcTimezone: true,
     // A reference (e.g. an audit entry's SUPER_ADMIN actor, who has no site) must not turn into null

@@ -39,9 +39,16 @@ const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'se
  * small page that sets an HttpOnly, SameSite=Strict cookie (Secure in production). Agendash has no auth
  * of its own, so nothing reaches it without passing `guard` first.
  */
-export function jobDashboard(opts: { agenda: Agenda; orm: MikroORM; config: Config; logger: Logger; clientIp: (req: Request) => string | null }): Router {
+export interface JobDashboard {
+  router: Router;
+  /** Ends the dashboard's live event streams, which would otherwise hold shutdown for the HTTP grace period. */
+  close(): void;
+}
+
+export function jobDashboard(opts: { agenda: Agenda; orm: MikroORM; config: Config; logger: Logger; clientIp: (req: Request) => string | null }): JobDashboard {
   const { config } = opts;
   const router = Router();
+  const streams = new Set<Response>();
   const form = express.urlencoded({ extended: false, limit: '4kb' });
 
   const cookieOptions = { httpOnly: true, sameSite: 'strict' as const, secure: config.isProduction, path: '/admin' };
@@ -83,7 +90,11 @@ export function jobDashboard(opts: { agenda: Agenda; orm: MikroORM; config: Conf
     }
   });
 
-  router.post('/admin/logout', (_req, res) => {
+  router.post('/admin/logout', (req, res) => {
+    if (!sameOrigin(req)) {
+      res.status(403).json({ error: 'Cross-site request refused' });
+      return;
+    }
     res.setHeader('Set-Cookie', stringifySetCookie({ name: COOKIE, value: '', ...cookieOptions, maxAge: 0 }));
     res.redirect(303, LOGIN_PATH);
   });
@@ -100,14 +111,15 @@ export function jobDashboard(opts: { agenda: Agenda; orm: MikroORM; config: Conf
     if (!token) return refuse(401, 'Sign in required');
     // A cookie rides along on cross-site requests the browser makes; SameSite=Strict stops that, and
     // so does this, for browsers that ignore it.
-    if (!bearer && req.method !== 'GET' && req.method !== 'HEAD') {
-      const site = req.headers['sec-fetch-site'];
-      if (site !== undefined && site !== 'same-origin') return refuse(403, 'Cross-site request refused');
-    }
+    if (!bearer && req.method !== 'GET' && req.method !== 'HEAD' && !sameOrigin(req)) return refuse(403, 'Cross-site request refused');
     try {
       const auth = await authenticate(opts.orm.em.fork(), token, config.JWT_SECRET, bearer ? 'api' : 'dashboard');
       if (!auth.ok) return refuse(401, 'Invalid or expired session');
       if (auth.actor.role !== Role.SUPER_ADMIN) return refuse(403, 'SUPER_ADMIN only');
+      if (req.path === '/api/events') {
+        streams.add(res);
+        res.on('close', () => streams.delete(res));
+      }
       next();
     } catch (e) {
       next(e);
@@ -115,5 +127,17 @@ export function jobDashboard(opts: { agenda: Agenda; orm: MikroORM; config: Conf
   };
 
   router.use(DASHBOARD_PATH, guard, createExpressMiddleware(opts.agenda));
-  return router;
+  return {
+    router,
+    close() {
+      for (const res of streams) res.end();
+      streams.clear();
+    },
+  };
+}
+
+/** Browsers say where a request comes from; one that says another site is refused (CSRF). */
+function sameOrigin(req: Request): boolean {
+  const site = req.headers['sec-fetch-site'];
+  return site === undefined || site === 'same-origin' || site === 'none';
 }

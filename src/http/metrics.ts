@@ -62,10 +62,12 @@ export function createMetrics(): Metrics {
   return {
     registry,
     httpMiddleware(req, res, next) {
-      const end = httpDuration.startTimer({ method: req.method, route: routeLabel(req.path) });
+      // Taken now: routers mounted further down rewrite req.path.
+      const route = routeLabel(req.path);
+      const end = httpDuration.startTimer({ method: req.method, route });
       res.on('finish', () => {
         end();
-        httpRequests.inc({ method: req.method, route: routeLabel(req.path), status: String(res.statusCode) });
+        httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
       });
       next();
     },

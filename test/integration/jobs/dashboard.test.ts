@@ -231,3 +231,28 @@ describe('job dashboard: sign-in form and cookie', () => {
     expect(attrs.has('httponly')).toBe(true);
   });
 });
+
+describe('job dashboard: shutdown and cross-site logout', () => {
+  it('refuses a cross-site logout (an outside page cannot sign an admin out)', async () => {
+    const res = await fetch(url('/admin/logout'), { method: 'POST', headers: { 'sec-fetch-site': 'cross-site' }, redirect: 'manual' });
+    expect(res.status).toBe(403);
+    expect(dashboardSetCookie(res)).toBeUndefined();
+  });
+
+  it('ends open live-event streams when the server stops, instead of waiting out the HTTP grace period', async () => {
+    const own = await startTestApp();
+    const token = await own.adminToken();
+    const stream = await fetch(`${own.url}/admin/jobs/api/events`, { headers: { authorization: `Bearer ${token}` } });
+    expect(stream.status).toBe(200);
+    const reader = stream.body!.getReader();
+    const ended = (async () => {
+      while (!(await reader.read()).done);
+      return 'ended';
+    })();
+    const started = Date.now();
+    await own.stop();
+    // Apollo's drain would force-close a lingering connection only after 10 s.
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(await ended).toBe('ended');
+  });
+});
