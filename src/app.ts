@@ -13,6 +13,7 @@ import { startGraphQLServer, type GraphQLServer } from './http/graphql-server.js
 import { jsonErrorHandler } from './http/http-errors.js';
 import { DASHBOARD_PATH, jobDashboard, type JobDashboard } from './http/job-dashboard.js';
 import { createMetrics } from './http/metrics.js';
+import { requestLog } from './http/request-log.js';
 import { bearerToken } from './services/auth/authenticate.js';
 import { bootstrapAdmin, type BootstrapResult } from './services/users/bootstrap-admin.js';
 
@@ -89,6 +90,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
       const first = (Array.isArray(fwd) ? fwd[0] : fwd)?.split(',')[0]?.trim();
       return first || remote || null;
     };
+    app.use(requestLog(logger));
     app.use(metrics.httpMiddleware);
 
     let stopping = false;

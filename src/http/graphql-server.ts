@@ -13,11 +13,12 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Logger } from '../logger.js';
 import type { AppDeps, GraphQLContext } from '../schema/context.js';
-import { formatClientError } from '../schema/error-map.js';
+import { toClientError } from '../schema/error-map.js';
 import { SITE_FILTER } from '../entities/site-scope.js';
 import type { RequestScope } from '../services/auth/actor.js';
 import type { Metrics } from './metrics.js';
 import { headerValue, resolveRequestScope } from './request-scope.js';
+import { requestId as requestIdOf } from './request-log.js';
 
 export interface GraphQLServer {
   middleware: RequestHandler;
@@ -52,8 +53,13 @@ export async function startGraphQLServer(opts: {
     blockFieldSuggestion: { enabled: config.isProduction },
   }).protect();
 
-  const formatError = (formatted: GraphQLFormattedError, error: unknown) =>
-    formatClientError(formatted, error, (original) => opts.logger.error({ err: original }, 'internal error in GraphQL operation'));
+  const logInternal = (log: Logger, err: unknown) => log.error({ err }, 'internal error in GraphQL operation');
+  /** graphql-ws has no request plugin: map and log in one step. */
+  const formatWsError = (formatted: GraphQLFormattedError, error: unknown) => {
+    const r = toClientError(formatted, error);
+    if (r.internal !== undefined) logInternal(opts.logger, r.internal);
+    return r.error;
+  };
 
   const wsServer = new WebSocketServer({ server: opts.httpServer, path: '/graphql' });
   const wsCleanup = useServer<Record<string, unknown>, WsExtra>(
@@ -91,8 +97,8 @@ export async function startGraphQLServer(opts: {
       },
       // Errors leave through the same map as over HTTP: codes kept, internals masked.
       onNext: (_ctx, _id, _payload, _args, result) =>
-        result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : result,
-      onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e.toJSON(), e)),
+        result.errors ? { ...result, errors: result.errors.map((e) => formatWsError(e.toJSON(), e)) } : result,
+      onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatWsError(e.toJSON(), e)),
     },
     wsServer,
   );
@@ -107,11 +113,24 @@ export async function startGraphQLServer(opts: {
     allowBatchedHttpRequests: false,
     parseOptions: { maxTokens: config.GRAPHQL_MAX_TOKENS },
     validationRules: armor.validationRules,
-    formatError,
+    formatError: (formatted, error) => toClientError(formatted, error).error,
     plugins: [
       // graphql-armor ships CommonJS typings of @apollo/server; the plugins are the same at run time.
       ...(armor.plugins as unknown as ApolloServerPlugin<GraphQLContext>[]),
       opts.metrics.graphqlPlugin,
+      {
+        // Internal errors are logged here, where the request's logger (with its request id) is known.
+        async requestDidStart() {
+          return {
+            async didEncounterErrors(rc) {
+              for (const e of rc.errors) {
+                const internal = toClientError(e.toJSON(), e).internal;
+                if (internal !== undefined) logInternal(rc.contextValue?.log ?? opts.logger, internal);
+              }
+            },
+          };
+        },
+      },
       ApolloServerPluginDrainHttpServer({ httpServer: opts.httpServer }),
       config.isProduction ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
       {
@@ -130,20 +149,25 @@ export async function startGraphQLServer(opts: {
   const middleware = expressMiddleware(apollo, {
     context: async ({ req }): Promise<GraphQLContext> => {
       const em = opts.orm.em.fork();
-      const requestId = randomUUID();
+      const requestId = requestIdOf(req);
       const siteHeader = headerValue(req.headers['x-site-id']);
+      const log = opts.logger.child({ requestId });
+      // Errors here (e.g. the database is down) never reach the request plugins: log them now.
       const r = await resolveRequestScope(
         em,
         { authorization: headerValue(req.headers.authorization), siteHeader, ip: opts.clientIp(req) },
         config.JWT_SECRET,
-      );
+      ).catch((e: unknown) => {
+        logInternal(log, e);
+        throw e;
+      });
       if (!r.ok) {
         const unauth = r.failure.kind === 'unauthenticated';
         throw new GraphQLError(r.failure.message, {
           extensions: { code: unauth ? 'UNAUTHENTICATED' : 'BAD_USER_INPUT', http: { status: unauth ? 401 : 400 } },
         });
       }
-      return { ...r.scope, em, requestId, requestedSiteId: siteHeader, log: opts.logger.child({ requestId }), deps: opts.deps };
+      return { ...r.scope, em, requestId, requestedSiteId: siteHeader, log, deps: opts.deps };
     },
   });
 

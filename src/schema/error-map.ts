@@ -47,34 +47,29 @@ export function domainErrorToGraphQL(e: DomainError): GraphQLError {
 const INTERNAL: GraphQLFormattedError = { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
 
 /**
- * Apollo `formatError`: the one place errors become what a client sees. Domain errors keep their
- * message and code; input errors become BAD_USER_INPUT; anything else is masked and reported to
- * `onInternal` (logged with the request id there), so no stack, SQL or secret leaves the server.
+ * The one place errors become what a client sees. Domain errors keep their message and code; input
+ * errors become BAD_USER_INPUT; anything else is masked, and handed back as `internal` for the caller
+ * to log with its request id, so no stack, SQL or secret leaves the server.
  */
-export function formatClientError(
-  formatted: GraphQLFormattedError,
-  error: unknown,
-  onInternal: (error: unknown) => void,
-): GraphQLFormattedError {
+export function toClientError(formatted: GraphQLFormattedError, error: unknown): { error: GraphQLFormattedError; internal?: unknown } {
   const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
   const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
 
   if (original instanceof DomainError) {
-    return { ...base, message: original.message, extensions: { code: original.category, reason: original.reason, ...(original.details ?? {}) } };
+    return { error: { ...base, message: original.message, extensions: { code: original.category, reason: original.reason, ...(original.details ?? {}) } } };
   }
   if (original instanceof ArgumentValidationError) {
     const fields = original.extensions.validationErrors?.map((v) => ({ field: v.property, constraints: v.constraints })) ?? [];
-    return { ...base, message: 'Argument validation failed', extensions: { code: 'BAD_USER_INPUT', fields } };
+    return { error: { ...base, message: 'Argument validation failed', extensions: { code: 'BAD_USER_INPUT', fields } } };
   }
   const code = formatted.extensions?.code;
   if (typeof code === 'string' && APOLLO_INPUT_CODES.has(code)) {
-    return { ...base, extensions: { code: 'BAD_USER_INPUT', reason: code } };
+    return { error: { ...base, extensions: { code: 'BAD_USER_INPUT', reason: code } } };
   }
   // GraphQLErrors raised on purpose with a client code (scalars, auth, request limits). A GraphQLError
   // that merely wraps some other exception is not one of them.
   if (original instanceof GraphQLError && typeof code === 'string' && CLIENT_CODES.has(code) && code !== 'INTERNAL_SERVER_ERROR') {
-    return { ...base, extensions: { ...formatted.extensions, code } };
+    return { error: { ...base, extensions: { ...formatted.extensions, code } } };
   }
-  onInternal(original);
-  return { ...INTERNAL, path: formatted.path, locations: formatted.locations };
+  return { error: { ...INTERNAL, path: formatted.path, locations: formatted.locations }, internal: original };
 }

@@ -5,7 +5,10 @@ import { chromium, type Browser } from 'playwright-core';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, startTestApp, type TestApp } from '../support/test-app.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOT = fileURLToPath(new URL('../../docs/images/job-dashboard.png', import.meta.url));
+// The docs copy is refreshed on request only, so a test run leaves the work tree clean.
+const SCREENSHOT = fileURLToPath(
+  new URL(process.env.UPDATE_DOCS_SCREENSHOT === '1' ? '../../docs/images/job-dashboard.png' : '../../test-results/job-dashboard.png', import.meta.url),
+);
 const COOKIE = 'vestline_dashboard';
 const JOB = 'rate-limits.prune';
 

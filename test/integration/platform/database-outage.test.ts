@@ -64,6 +64,8 @@ describe('the database going away while the server runs', () => {
     expect(after.errors).toBeUndefined();
     expect(Array.isArray(after.data!.sites)).toBe(true);
     // The internal error was logged for operators, with the request id, not sent to the client.
-    expect(t.logs.some((l) => l.includes('internal error in GraphQL operation'))).toBe(true);
+    const requestId = during.headers.get('x-request-id');
+    expect(requestId).toBeTruthy();
+    expect(t.logs.some((l) => l.includes('internal error in GraphQL operation') && l.includes(requestId!))).toBe(true);
   });
 });
