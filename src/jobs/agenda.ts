@@ -28,13 +28,19 @@ async function postgresBackend(url: string, logger: Logger): Promise<Backend> {
   // The LISTEN connection reports a lost database as an 'error' event; unhandled, it would kill the
   // process. It reconnects by itself; /readyz tells the outside world meanwhile.
   const channel = backend.notificationChannel as unknown as { on?: (e: 'error', l: (err: Error) => void) => void } | undefined;
-  channel?.on?.('error', (err) => logger.warn({ err: err.message }, 'job notification channel error'));
+  let closing = false;
+  channel?.on?.('error', (err) => {
+    if (!closing) logger.warn({ err: err.message }, 'job notification channel error');
+  });
   return {
     backend,
     async ping() {
       await pool.query('select 1');
     },
-    close: () => pool.end(),
+    close() {
+      closing = true;
+      return pool.end();
+    },
   };
 }
 
