@@ -149,17 +149,19 @@ function report(targets: Target[], results: Map<string, autocannon.Result>, pgVe
 }
 
 async function main(): Promise<void> {
-  const deadline = setTimeout(() => {
-    log(`still running after ${DEADLINE_MS / 1000} s, giving up`);
-    process.exit(2);
-  }, DEADLINE_MS);
-  deadline.unref();
-
   const cleanups: (() => Promise<void>)[] = [];
   const cleanup = async () => {
     for (const c of cleanups.splice(0).reverse()) await c().catch((e: unknown) => log(`cleanup: ${(e as Error).message}`));
   };
-  process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
+  /** Cleans up and exits; gives up on the clean-up itself after 15 s. */
+  const abort = (code: number, why: string) => {
+    log(why);
+    setTimeout(() => process.exit(code), 15_000).unref();
+    void cleanup().finally(() => process.exit(code));
+  };
+  const deadline = setTimeout(() => abort(2, `still running after ${DEADLINE_MS / 1000} s, giving up`), DEADLINE_MS);
+  deadline.unref();
+  process.once('SIGINT', () => abort(130, 'interrupted'));
 
   try {
     log('starting PostgreSQL');

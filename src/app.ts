@@ -10,11 +10,16 @@ import { jobRegistry } from './jobs/registry.js';
 import type { Logger } from './logger.js';
 import { buildAppSchema } from './schema/build-schema.js';
 import { startGraphQLServer, type GraphQLServer } from './http/graphql-server.js';
+import { edgeSignature } from './http/edge-signature.js';
 import { jsonErrorHandler } from './http/http-errors.js';
 import { DASHBOARD_PATH, jobDashboard, type JobDashboard } from './http/job-dashboard.js';
 import { createMetrics } from './http/metrics.js';
 import { requestLog } from './http/request-log.js';
+import { Network } from './entities/enums.js';
 import { bearerToken } from './services/auth/authenticate.js';
+import { erc20Reader, trc20Reader, type BalanceReaders } from './services/chain/balance-readers.js';
+import { keyring } from './services/custody/master-keys.js';
+import { verifyMasterKeys } from './services/custody/verify-master-keys.js';
 import { bootstrapAdmin, type BootstrapResult } from './services/users/bootstrap-admin.js';
 
 export interface RunningApp {
@@ -28,6 +33,15 @@ export interface RunningApp {
   httpServer: Server;
   bootstrap: BootstrapResult | null;
   stop(): Promise<void>;
+}
+
+/** On-chain readers from the configuration; a network without an endpoint has no reader (reported by sync). */
+function balanceReaders(config: Config): { readers: BalanceReaders; destroy(): void } {
+  const eth = config.ETH_RPC_URL ? erc20Reader(config.ETH_RPC_URL, config.CHAIN_READ_TIMEOUT_MS) : undefined;
+  return {
+    readers: { ...(eth ? { [Network.ETHEREUM]: eth } : {}), [Network.TRON]: trc20Reader(config.TRON_API_URL, config.TRON_API_KEY) },
+    destroy: () => eth?.destroy(),
+  };
 }
 
 function bearerMatches(header: string | undefined, expected: string): boolean {
@@ -60,6 +74,10 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
       const applied = await migrate(db.orm);
       if (applied.length) logger.info({ applied }, 'applied migrations');
     }
+    // A wrong WALLET_MASTER_KEYS must stop the process now, not at the first payout.
+    const ring = keyring(config.WALLET_MASTER_KEYS);
+    await verifyMasterKeys(db.orm.em.fork(), ring);
+
     let bootstrap: BootstrapResult | null = null;
     if (serveApi) {
       bootstrap = await bootstrapAdmin(db.orm.em.fork(), {
@@ -70,19 +88,23 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
       });
     }
 
+    const chain = balanceReaders(config);
+    cleanups.unshift(async () => chain.destroy());
+    const metrics = createMetrics();
     const jobs = await createJobRunner({
       databaseUrl: db.url,
       mongoUrl: config.AGENDA_MONGODB_URL,
       processEveryMs: config.AGENDA_PROCESS_EVERY_MS,
       jobs: jobRegistry,
-      deps: { orm: db.orm, config, logger },
+      deps: { orm: db.orm, config, logger, keyring: ring, chain: chain.readers, metrics },
       logger,
     });
     cleanups.unshift(() => jobs.close(config.SHUTDOWN_TIMEOUT_MS));
 
-    const metrics = createMetrics();
     const app = express();
     app.disable('x-powered-by');
+    // GraphQL answers are never cached by ETag; hashing every body costs CPU for nothing.
+    app.set('etag', false);
     app.set('trust proxy', config.TRUST_PROXY);
     const clientIp = (req: Request) => req.ip ?? null;
     const wsClientIp = (headers: Record<string, string | string[] | undefined>, remote: string | undefined) => {
@@ -126,10 +148,12 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     let dashboard: JobDashboard | undefined;
     if (serveApi) {
       const schema = await buildAppSchema();
-      graphql = await startGraphQLServer({ schema, httpServer, orm: db.orm, deps: { config, jobs }, logger, metrics, clientIp, wsClientIp });
+      graphql = await startGraphQLServer({ schema, httpServer, orm: db.orm, deps: { config, jobs, keyring: ring }, logger, metrics, clientIp, wsClientIp });
       dashboard = jobDashboard({ agenda: jobs.agenda, orm: db.orm, config, logger, clientIp });
       app.use(dashboard.router);
       app.use('/graphql', express.json({ limit: config.BODY_LIMIT_BYTES }), graphql.middleware);
+      // Raw body and edge HMAC for every webhook route; the routes themselves are mounted after it.
+      app.use('/webhooks', edgeSignature({ secret: config.EDGE_SHARED_SECRET, logger }));
     }
     app.use((_req, res) => {
       res.status(404).json({ errors: [{ message: 'Not found', extensions: { code: 'NOT_FOUND' } }] });

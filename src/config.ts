@@ -1,5 +1,6 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { parseMasterKeys } from './services/custody/master-keys.js';
 
 /**
  * The one place that reads the environment. Every variable is declared once below with its schema,
@@ -9,10 +10,10 @@ export type Mode = 'development' | 'production' | 'test';
 export type ProcessRole = 'api' | 'worker' | 'all';
 
 interface VarSpec<T> {
-  schema: z.ZodType<T>;
+  schema: z.ZodType<T, unknown>;
   doc: string;
-  /** Default per mode; `undefined` means "unset". */
-  default?: (mode: Mode) => T | undefined;
+  /** Default per mode, as raw input the schema then parses; `undefined` means "unset". */
+  default?: (mode: Mode) => string | number | boolean | undefined;
   /** A secret: never defaulted in production, never printed. */
   secret?: boolean;
   /** Must be set in production even though it is not a secret. */
@@ -56,6 +57,11 @@ export const configSpec = {
   METRICS_TOKEN: spec({
     schema: z.string().min(16, 'must be at least 16 characters').optional(),
     doc: 'When set, GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>`; unset, /metrics is open (keep it off the public network).',
+    secret: true,
+  }),
+  EDGE_SHARED_SECRET: spec({
+    schema: z.string().min(32, 'must be at least 32 characters').optional(),
+    doc: 'HMAC key shared with the webhook edge worker (docs/edge.md). When set, every request under /webhooks/ must carry a valid `x-edge-timestamp` and `x-edge-signature` (5-minute tolerance) and the client IP comes from `x-edge-client-ip`; unset, /webhooks/ takes direct requests (the Fireblocks signature check still applies).',
     secret: true,
   }),
   BODY_LIMIT_BYTES: spec({ schema: int(1024, 50 * 1024 * 1024), doc: 'Largest accepted request body; larger bodies get 413.', default: () => 1024 * 1024 }),
@@ -110,6 +116,31 @@ export const configSpec = {
   GRAPHQL_MAX_TOKENS: spec({ schema: int(100, 100000), doc: 'Maximum tokens per document.', default: () => 2000 }),
   GRAPHQL_MAX_COST: spec({ schema: int(100, 1000000), doc: 'Maximum query cost (graphql-armor cost limit).', default: () => 5000 }),
   GRAPHQL_MAX_DIRECTIVES: spec({ schema: int(1, 200), doc: 'Maximum directives per operation.', default: () => 50 }),
+  WALLET_MASTER_KEYS: spec({
+    schema: z.string().transform((v, ctx) => {
+      const r = parseMasterKeys(v);
+      if (!r.ok) {
+        ctx.addIssue({ code: 'custom', message: r.problem });
+        return z.NEVER;
+      }
+      return r.keys;
+    }),
+    doc: 'Deposit-wallet key-encryption keys, `<version>:<base64 of 32 bytes>` separated by commas, newest first (e.g. `2:…,1:…`). New keys are sealed with the newest; `npm run keys:rotate` re-encrypts older ones. Development: a fixed, public key.',
+    secret: true,
+    default: () => `1:${createHash('sha256').update('vestline development wallet key - never for real funds').digest('base64')}`,
+    defaultDoc: 'a fixed public key (development)',
+  }),
+  WALLET_POOL_MIN_AVAILABLE: spec({ schema: int(0, 10000), doc: 'Available deposit wallets the replenish job keeps per site and network (for networks with an active PAYMENT asset).', default: () => 10 }),
+  ETH_RPC_URL: spec({
+    schema: z.url().optional(),
+    doc: 'Ethereum JSON-RPC endpoint for ERC20 balance reads (and, later, deposit detection). Unset: Ethereum wallets are reported as not synced.',
+    secret: true,
+  }),
+  TRON_API_URL: spec({ schema: z.url(), doc: 'TronGrid-compatible HTTP API for TRC20 balance reads.', default: () => 'https://api.trongrid.io' }),
+  TRON_API_KEY: spec({ schema: z.string().min(1).optional(), doc: 'TronGrid API key, sent as TRON-PRO-API-KEY.', secret: true }),
+  CHAIN_READ_CONCURRENCY: spec({ schema: int(1, 100), doc: 'Parallel on-chain reads per sync run.', default: () => 10 }),
+  CHAIN_READ_TIMEOUT_MS: spec({ schema: int(100, 120000), doc: 'Timeout of one on-chain read.', default: () => 10000 }),
+  CHAIN_READ_RETRIES: spec({ schema: int(0, 10), doc: 'Retries of a failed read, with exponential backoff from 200 ms.', default: () => 3 }),
   AGENDA_MONGODB_URL: spec({
     schema: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// URL').optional(),
     doc: 'Run Agenda on MongoDB instead of the PostgreSQL database.',
@@ -126,8 +157,8 @@ export interface Config extends Readonly<EnvValues> {
   readonly mode: Mode;
   readonly isProduction: boolean;
   readonly role: ProcessRole;
-  /** Names of secrets that were generated because they were unset (development only). */
-  readonly generatedSecrets: readonly string[];
+  /** Secrets that were unset and took their development default (never in production). */
+  readonly defaultedSecrets: readonly string[];
 }
 
 export class ConfigError extends Error {
@@ -153,7 +184,7 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
   const mode: Mode = modeResult.data as Mode;
   const isProduction = mode === 'production';
   const problems: string[] = [];
-  const generatedSecrets: string[] = [];
+  const defaultedSecrets: string[] = [];
   const values: Record<string, unknown> = {};
 
   for (const [name, s] of Object.entries(configSpec) as [string, VarSpec<unknown>][]) {
@@ -165,7 +196,7 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
         continue;
       }
       value = s.default?.(mode);
-      if (value !== undefined && s.secret) generatedSecrets.push(name);
+      if (value !== undefined && s.secret) defaultedSecrets.push(name);
     }
     const parsed = s.schema.safeParse(value);
     if (!parsed.success) {
@@ -186,7 +217,7 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
     problems.push('BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_PASSWORD must be set together in production');
   }
   if (problems.length) throw new ConfigError(problems);
-  return Object.freeze({ ...(values as EnvValues), mode, isProduction, role, generatedSecrets });
+  return Object.freeze({ ...(values as EnvValues), mode, isProduction, role, defaultedSecrets });
 }
 
 export function publicUrl(config: Config, port: number = config.PORT): string {

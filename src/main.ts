@@ -40,7 +40,7 @@ if (app.bootstrap) {
 if (!config.isProduction) {
   lines.push('', 'DEVELOPMENT MODE: safe defaults, not for real money.');
   if (app.db.embedded) lines.push(`Embedded PostgreSQL under ${config.EMBEDDED_PG_DIR} (set DATABASE_URL to use your own).`);
-  if (config.generatedSecrets.length) lines.push(`Generated for this run only: ${config.generatedSecrets.join(', ')}.`);
+  if (config.defaultedSecrets.length) lines.push(`Development defaults for secrets: ${config.defaultedSecrets.join(', ')} (see docs/configuration.md).`);
 }
 banner(config, lines);
 

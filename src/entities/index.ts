@@ -1,9 +1,13 @@
+import { Asset } from './asset.entity.js';
 import { AuditEntry } from './audit-entry.entity.js';
 import { RateLimitBucket } from './rate-limit-bucket.entity.js';
 import { Site } from './site.entity.js';
 import { User } from './user.entity.js';
+import { WalletBalanceSnapshot } from './wallet-balance-snapshot.entity.js';
+import { Wallet } from './wallet.entity.js';
 
-export { AuditEntry, RateLimitBucket, Site, User };
+export { Asset, AuditEntry, RateLimitBucket, Site, User, Wallet, WalletBalanceSnapshot };
+export { AssetPurpose, Network, WalletStatus } from './enums.js';
 export { Role } from './role.js';
 
-export const entities = [Site, User, AuditEntry, RateLimitBucket];
+export const entities = [Site, User, AuditEntry, RateLimitBucket, Asset, Wallet, WalletBalanceSnapshot];

@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { NextFunction, Request, Response } from 'express';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 /** Operation names come from clients: past this many distinct names, new ones are counted as "other". */
@@ -10,6 +10,7 @@ export interface Metrics {
   registry: Registry;
   httpMiddleware(req: Request, res: Response, next: NextFunction): void;
   graphqlPlugin: ApolloServerPlugin;
+  walletPoolAvailable: Gauge<'site' | 'network'>;
 }
 
 export function createMetrics(): Metrics {
@@ -42,6 +43,13 @@ export function createMetrics(): Metrics {
     registers: [registry],
   });
 
+  const walletPoolAvailable = new Gauge({
+    name: 'vestline_wallet_pool_available',
+    help: 'AVAILABLE deposit wallets per site and network, as last seen by the replenish job.',
+    labelNames: ['site', 'network'] as const,
+    registers: [registry],
+  });
+
   const seenNames = new Set<string>();
   const opLabel = (name: string | null | undefined) => {
     if (!name) return 'anonymous';
@@ -61,6 +69,7 @@ export function createMetrics(): Metrics {
 
   return {
     registry,
+    walletPoolAvailable,
     httpMiddleware(req, res, next) {
       // Taken now: routers mounted further down rewrite req.path.
       const route = routeLabel(req.path);

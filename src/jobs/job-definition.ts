@@ -1,11 +1,17 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Gauge } from 'prom-client';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import type { BalanceReaders } from '../services/chain/balance-readers.js';
+import type { Keyring } from '../services/custody/master-keys.js';
 
 export interface JobDeps {
   orm: MikroORM;
   config: Config;
   logger: Logger;
+  keyring: Keyring;
+  chain: BalanceReaders;
+  metrics: { walletPoolAvailable: Gauge<'site' | 'network'> };
 }
 
 /**

@@ -1,6 +1,16 @@
 import type { JobDefinition } from './job-definition.js';
+import { endWalletCooldownsJob } from './end-wallet-cooldowns.job.js';
 import { pruneRateLimitsJob } from './prune-rate-limits.job.js';
+import { replenishWalletPoolsJob } from './replenish-wallet-pools.job.js';
+import { rotateWalletKeysJob } from './rotate-wallet-keys.job.js';
+import { syncWalletBalancesJob } from './sync-wallet-balances.job.js';
 
 /** Every job the workers run. Add a job by adding its file here. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each definition has its own data type; Agenda stores it as JSON.
-export const jobRegistry: readonly JobDefinition<any>[] = [pruneRateLimitsJob];
+export const jobRegistry: readonly JobDefinition<any>[] = [
+  pruneRateLimitsJob,
+  endWalletCooldownsJob,
+  replenishWalletPoolsJob,
+  syncWalletBalancesJob,
+  rotateWalletKeysJob,
+];

@@ -2,15 +2,17 @@ import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import { applyMiddleware } from 'graphql-middleware';
 import { buildSchema } from 'type-graphql';
+import { AssetResolver } from '../resolvers/asset.resolver.js';
 import { AuditResolver } from '../resolvers/audit.resolver.js';
 import { AuthResolver } from '../resolvers/auth.resolver.js';
 import { JobResolver } from '../resolvers/job.resolver.js';
 import { SiteResolver } from '../resolvers/site.resolver.js';
 import { UserResolver } from '../resolvers/user.resolver.js';
+import { WalletResolver } from '../resolvers/wallet.resolver.js';
 import { buildPermissions } from './permissions.js';
 import { DateTimeScalar } from './scalars/date-time.scalar.js';
 
-export const resolvers = [AuthResolver, SiteResolver, UserResolver, AuditResolver, JobResolver] as const;
+export const resolvers = [AuthResolver, SiteResolver, UserResolver, AuditResolver, JobResolver, AssetResolver, WalletResolver] as const;
 
 /** The schema without permissions: what `schema:print` writes to docs/schema.graphql. */
 export function buildBareSchema(): Promise<GraphQLSchema> {

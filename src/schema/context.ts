@@ -2,12 +2,15 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { RequestScope } from '../services/auth/actor.js';
+import type { Keyring } from '../services/custody/master-keys.js';
 import type { JobStatsSource } from '../services/jobs/job-stats.js';
 
 /** Long-lived things the resolvers may reach; built once per process. */
 export interface AppDeps {
   config: Config;
   jobs: JobStatsSource;
+  /** Wallet key-encryption keys; only services/custody uses them. */
+  keyring: Keyring;
 }
 
 /** One per request (or per graphql-ws operation): its own EntityManager fork, scoped to the caller's site. */

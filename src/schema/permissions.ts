@@ -26,6 +26,8 @@ function roles(name: string, allowed: Role[], opts: { inSite?: boolean } = {}) {
 const superAdmin = roles('superAdmin', [Role.SUPER_ADMIN]);
 const siteStaff = roles('siteStaff', [Role.SITE_ADMIN, Role.OPERATOR], { inSite: true });
 const userCreators = roles('userCreators', [Role.SUPER_ADMIN, Role.SITE_ADMIN]);
+const siteAdmin = roles('siteAdmin', [Role.SITE_ADMIN], { inSite: true });
+const siteMember = roles('siteMember', [Role.SITE_ADMIN, Role.OPERATOR, Role.CUSTOMER], { inSite: true });
 // Jobs are shared by every site and carry only ids, so SUPER_ADMINs see them without choosing a site.
 const jobViewers = roles('jobViewers', [Role.SUPER_ADMIN, Role.SITE_ADMIN, Role.OPERATOR]);
 
@@ -35,11 +37,18 @@ export const permissionRules = {
     sites: superAdmin,
     auditLog: siteStaff,
     jobStats: jobViewers,
+    assets: siteMember,
+    wallets: siteStaff,
+    walletPoolStats: siteStaff,
   },
   Mutation: {
     login: allow,
     createSite: superAdmin,
     createUser: userCreators,
+    upsertAsset: siteAdmin,
+    generateWallets: siteAdmin,
+    importWallet: siteAdmin,
+    setWalletStatus: siteAdmin,
   },
   // Object types are reachable only through a root field that passed; each is listed so a new type
   // still needs a decision here.
@@ -52,6 +61,11 @@ export const permissionRules = {
   AuditEntryConnection: allow,
   PageInfo: allow,
   JobStat: allow,
+  Asset: allow,
+  Wallet: allow,
+  WalletEdge: allow,
+  WalletConnection: allow,
+  WalletPoolStats: allow,
 };
 
 export function buildPermissions() {

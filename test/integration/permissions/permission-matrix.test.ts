@@ -26,6 +26,13 @@ const ALLOWED: Record<string, Caller[]> = {
   'Mutation.createUser': ['SUPER_ADMIN', 'SITE_ADMIN'],
   'Query.auditLog': ['SITE_ADMIN', 'OPERATOR'],
   'Query.jobStats': ['SUPER_ADMIN', 'SITE_ADMIN', 'OPERATOR'],
+  'Query.assets': ['SITE_ADMIN', 'OPERATOR', 'CUSTOMER'],
+  'Mutation.upsertAsset': ['SITE_ADMIN'],
+  'Query.wallets': ['SITE_ADMIN', 'OPERATOR'],
+  'Query.walletPoolStats': ['SITE_ADMIN', 'OPERATOR'],
+  'Mutation.generateWallets': ['SITE_ADMIN'],
+  'Mutation.importWallet': ['SITE_ADMIN'],
+  'Mutation.setWalletStatus': ['SITE_ADMIN'],
 };
 const CALLERS: Caller[] = ['anonymous', 'SUPER_ADMIN', 'SITE_ADMIN', 'OPERATOR', 'CUSTOMER'];
 

@@ -49,7 +49,7 @@ describe('the vestline process', () => {
     afterAll(() => db.drop());
 
     it('starts, serves, and on SIGTERM closes everything and exits 0', async () => {
-      const p = runMain({ NODE_ENV: 'production', DATABASE_URL: db.url, JWT_SECRET: 'x'.repeat(40), PORT: '0', MIGRATE_ON_START: '1', HOST: '127.0.0.1' });
+      const p = runMain({ NODE_ENV: 'production', DATABASE_URL: db.url, JWT_SECRET: 'x'.repeat(40), WALLET_MASTER_KEYS: `1:${Buffer.alloc(32, 9).toString('base64')}`, PORT: '0', MIGRATE_ON_START: '1', HOST: '127.0.0.1' });
       await p.waitFor(/"msg":"vestline started"/);
       const url = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(p.output())![1]!;
       expect((await fetch(`${url}/healthz`)).status).toBe(200);

@@ -1,7 +1,7 @@
 import { ConfigError, configSpec, loadConfig, parseRole } from '../../../src/config.js';
 import { renderConfigReference } from '../../../src/config-docs.js';
 
-const PROD_MIN = { NODE_ENV: 'production', JWT_SECRET: 's'.repeat(32), DATABASE_URL: 'postgres://u:p@db:5432/v' };
+const PROD_MIN = { NODE_ENV: 'production', JWT_SECRET: 's'.repeat(32), DATABASE_URL: 'postgres://u:p@db:5432/v', WALLET_MASTER_KEYS: `1:${Buffer.alloc(32, 7).toString('base64')}` };
 
 function problems(env: Record<string, string>, argv: string[] = []): string[] {
   try {
@@ -19,7 +19,7 @@ describe('loadConfig', () => {
     expect(c).toMatchObject({ mode: 'development', HOST: '127.0.0.1', PORT: 4000, MIGRATE_ON_START: true, role: 'all', DATABASE_URL: undefined });
     expect(c.JWT_SECRET.length).toBeGreaterThanOrEqual(32);
     expect(loadConfig({}).JWT_SECRET).not.toBe(c.JWT_SECRET);
-    expect(c.generatedSecrets).toEqual(['JWT_SECRET']);
+    expect(c.defaultedSecrets).toEqual(['JWT_SECRET', 'WALLET_MASTER_KEYS']);
   });
 
   it('needs every secret in production and names each missing one', () => {
@@ -28,7 +28,7 @@ describe('loadConfig', () => {
     expect(p.join('\n')).toMatch(/DATABASE_URL is required in production/);
     expect(problems(PROD_MIN)).toEqual([]);
     const c = loadConfig(PROD_MIN);
-    expect(c).toMatchObject({ isProduction: true, HOST: '0.0.0.0', MIGRATE_ON_START: false, generatedSecrets: [] });
+    expect(c).toMatchObject({ isProduction: true, HOST: '0.0.0.0', MIGRATE_ON_START: false, defaultedSecrets: [] });
     expect(c.BOOTSTRAP_ADMIN_EMAIL).toBeUndefined();
   });
 

@@ -1,0 +1,27 @@
+/**
+ * npm run keys:rotate   re-encrypts every deposit-wallet key under the newest WALLET_MASTER_KEYS entry,
+ * in batches, printing progress. Safe to stop and run again: progress is stored in the rows themselves.
+ */
+import 'reflect-metadata';
+import { loadConfig } from '../src/config.js';
+import { openDatabase } from '../src/db/database.js';
+import { createLogger } from '../src/logger.js';
+import { keyring } from '../src/services/custody/master-keys.js';
+import { rotateAllWalletKeys } from '../src/services/custody/rotate-wallet-keys.js';
+import { verifyMasterKeys } from '../src/services/custody/verify-master-keys.js';
+
+const config = loadConfig(process.env);
+const logger = createLogger(config.LOG_LEVEL);
+const db = await openDatabase(config, logger);
+try {
+  const ring = keyring(config.WALLET_MASTER_KEYS);
+  await verifyMasterKeys(db.orm.em.fork(), ring);
+  const batchSize = Number(process.argv.find((a) => a.startsWith('--batch='))?.slice(8) ?? 200);
+  const result = await rotateAllWalletKeys(db.orm.em.fork(), ring, {
+    batchSize,
+    onProgress: (p) => console.log(`rotated ${p.rotated} in this batch; ${p.remaining} wallet(s) left under older keys (target version ${p.newestVersion})`),
+  });
+  console.log(result.remaining === 0 ? `done: ${result.rotated} wallet key(s) re-encrypted` : `stopped with ${result.remaining} left (locked by another rotator?)`);
+} finally {
+  await db.close();
+}

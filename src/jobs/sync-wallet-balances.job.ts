@@ -1,0 +1,23 @@
+import { syncWalletBalances } from '../services/wallets/sync-balances.js';
+import { defineJob } from './job-definition.js';
+
+/** On-chain balances of the deposit wallets; a run with unread wallets fails and names them. */
+export const syncWalletBalancesJob = defineJob({
+  name: 'wallets.sync-balances',
+  every: '10 minutes',
+  concurrency: 1,
+  lockLifetimeMs: 10 * 60_000,
+  async handler(_data, { orm, chain, config, logger }) {
+    const report = await syncWalletBalances(orm.em.fork(), chain, {
+      concurrency: config.CHAIN_READ_CONCURRENCY,
+      timeoutMs: config.CHAIN_READ_TIMEOUT_MS,
+      retries: config.CHAIN_READ_RETRIES,
+    });
+    logger.info({ synced: report.synced, changed: report.changed, failed: report.failed.length, withoutPaymentAsset: report.withoutPaymentAsset }, 'wallet balances synced');
+    if (report.failed.length) {
+      logger.warn({ failed: report.failed }, 'wallets not synced');
+      const first = report.failed[0]!;
+      throw new Error(`${report.failed.length} wallet(s) not synced, e.g. ${first.network} ${first.address}: ${first.error}`);
+    }
+  },
+});

@@ -1,0 +1,100 @@
+import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import type { Wallet } from '../../entities/wallet.entity.js';
+import { fromBaseUnits } from '../../services/money/amount.js';
+import { Network, WalletStatus } from '../assets/enums.js';
+import { PageInfo } from '../common/page-info.type.js';
+import { DateTimeScalar } from '../scalars/date-time.scalar.js';
+import { DecimalScalar } from '../scalars/decimal.scalar.js';
+
+@ObjectType('Wallet')
+export class WalletType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => Network)
+  network!: Network;
+
+  @Field()
+  address!: string;
+
+  @Field(() => String, { nullable: true })
+  label!: string | null;
+
+  @Field(() => WalletStatus)
+  status!: WalletStatus;
+
+  @Field(() => DecimalScalar, { nullable: true, description: 'Last synced on-chain balance of the payment asset.' })
+  balance!: string | null;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  balanceSyncedAt!: Date | null;
+
+  @Field(() => DateTimeScalar)
+  createdAt!: Date;
+}
+
+@ObjectType()
+export class WalletEdge {
+  @Field(() => WalletType)
+  node!: WalletType;
+
+  @Field()
+  cursor!: string;
+}
+
+@ObjectType()
+export class WalletConnection {
+  @Field(() => [WalletEdge])
+  edges!: WalletEdge[];
+
+  @Field(() => PageInfo)
+  pageInfo!: PageInfo;
+
+  @Field(() => Int)
+  totalCount!: number;
+}
+
+@ObjectType('WalletPoolStats')
+export class WalletPoolStatsType {
+  @Field(() => Network)
+  network!: Network;
+
+  @Field(() => Int)
+  available!: number;
+
+  @Field(() => Int)
+  allocated!: number;
+
+  @Field(() => Int)
+  coolingDown!: number;
+
+  @Field(() => Int)
+  disabled!: number;
+}
+
+@InputType()
+export class WalletFilter {
+  @Field(() => Network, { nullable: true })
+  network?: Network | null;
+
+  @Field(() => [WalletStatus], { nullable: true })
+  status?: WalletStatus[] | null;
+}
+
+/**
+ * The API view of a wallet. The sealed key and its version are not mapped, so they cannot leak by
+ * a stray decorator. Expects `balanceAsset` loaded when a balance is set.
+ */
+export function toWalletType(w: Wallet): WalletType {
+  const decimals = w.balanceAsset?.decimals;
+  return {
+    id: w.id,
+    network: w.network,
+    address: w.address,
+    label: w.label,
+    status: w.status,
+    balance: w.balance !== null && decimals !== undefined ? fromBaseUnits(w.balance, decimals) : null,
+    balanceSyncedAt: w.balanceSyncedAt,
+    createdAt: w.createdAt,
+  };
+}

@@ -1,0 +1,65 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Asset } from '../../entities/asset.entity.js';
+import { AssetPurpose, Network } from '../../entities/enums.js';
+import { recordAudit } from '../audit/record-audit.js';
+import type { RequestScope } from '../auth/actor.js';
+import { canonicalAddress } from '../chain/address.js';
+import { ForbiddenError, InvalidInputError } from '../errors.js';
+import { MAX_DECIMALS } from '../money/amount.js';
+import { AssetDecimalsLockedError } from './errors.js';
+
+export interface AssetInput {
+  network: Network;
+  symbol: string;
+  decimals: number;
+  contractAddress: string;
+  purpose: AssetPurpose;
+  custodyAssetId?: string | null;
+  confirmationsRequired: number;
+  active: boolean;
+}
+
+function validate(input: AssetInput): AssetInput & { contractAddress: string } {
+  const symbol = input.symbol.trim();
+  if (!/^[A-Za-z0-9._-]{1,16}$/.test(symbol)) throw new InvalidInputError('symbol must be 1-16 letters, digits, ".", "_" or "-"', { field: 'symbol' });
+  if (!Number.isInteger(input.decimals) || input.decimals < 0 || input.decimals > MAX_DECIMALS) {
+    throw new InvalidInputError(`decimals must be an integer from 0 to ${MAX_DECIMALS}`, { field: 'decimals' });
+  }
+  if (!Number.isInteger(input.confirmationsRequired) || input.confirmationsRequired < 0 || input.confirmationsRequired > 10000) {
+    throw new InvalidInputError('confirmationsRequired must be an integer from 0 to 10000', { field: 'confirmationsRequired' });
+  }
+  const custodyAssetId = input.custodyAssetId?.trim() || null;
+  if (custodyAssetId && !/^[A-Za-z0-9_.-]{1,64}$/.test(custodyAssetId)) throw new InvalidInputError('custodyAssetId must be 1-64 letters, digits, ".", "_" or "-"', { field: 'custodyAssetId' });
+  return { ...input, symbol, custodyAssetId, contractAddress: canonicalAddress(input.network, input.contractAddress, 'contractAddress') };
+}
+
+/**
+ * Creates or updates the asset of (site, network, contract) in one statement, so concurrent upserts
+ * cannot create two rows. Decimals are fixed once set.
+ */
+export async function upsertAsset(em: EntityManager, scope: RequestScope, input: AssetInput): Promise<Asset> {
+  if (!scope.siteId) throw new ForbiddenError('Choose a site for this operation');
+  const a = validate(input);
+  return em.transactional(async (tx) => {
+    const rows = await tx.execute<{ id: string; decimals: number; inserted: boolean }[]>(
+      `insert into asset (id, site_id, network, symbol, decimals, contract_address, purpose, custody_asset_id, confirmations_required, active, created_at, updated_at)
+       values (gen_random_uuid(), ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), now())
+       on conflict (site_id, network, contract_address) do update set
+         symbol = excluded.symbol, purpose = excluded.purpose, custody_asset_id = excluded.custody_asset_id,
+         confirmations_required = excluded.confirmations_required, active = excluded.active, updated_at = now()
+         where asset.decimals = excluded.decimals
+       returning id, decimals, (xmax = 0) as inserted`,
+      [scope.siteId, a.network, a.symbol, a.decimals, a.contractAddress, a.purpose, a.custodyAssetId, a.confirmationsRequired, a.active],
+    );
+    // No row back: the conflicting row exists with other decimals (the WHERE refused the update).
+    if (!rows[0]) throw new AssetDecimalsLockedError();
+    const asset = await tx.findOneOrFail(Asset, { id: rows[0].id, site: scope.siteId }, { refresh: true });
+    recordAudit(tx, scope, {
+      action: rows[0].inserted ? 'asset.created' : 'asset.updated',
+      targetType: 'Asset',
+      targetId: asset.id,
+      details: { network: a.network, symbol: a.symbol, contractAddress: a.contractAddress, purpose: a.purpose, active: a.active, confirmationsRequired: a.confirmationsRequired },
+    });
+    return asset;
+  });
+}

@@ -1,0 +1,36 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Network } from '../../entities/enums.js';
+import type { Wallet } from '../../entities/wallet.entity.js';
+import { recordAudit } from '../audit/record-audit.js';
+import type { RequestScope } from '../auth/actor.js';
+import { addressOfPrivateKey, normalizePrivateKey } from '../chain/private-key.js';
+import type { Keyring } from '../custody/master-keys.js';
+import { ForbiddenError, InvalidInputError, isUniqueViolation } from '../errors.js';
+import { newWalletRow } from './create-wallet-rows.js';
+import { DuplicateWalletError } from './errors.js';
+
+/** Adds an existing wallet by private key: validated, address derived, sealed; a known address is a CONFLICT. */
+export async function importWallet(
+  em: EntityManager,
+  scope: RequestScope,
+  input: { network: Network; privateKey: string; label?: string | null },
+  ring: Keyring,
+): Promise<Wallet> {
+  if (!scope.siteId) throw new ForbiddenError('Choose a site for this operation');
+  const siteId = scope.siteId;
+  const label = input.label?.trim() || null;
+  if (label && label.length > 100) throw new InvalidInputError('label must be at most 100 characters', { field: 'label' });
+  const privateKeyHex = normalizePrivateKey(input.privateKey);
+  const address = addressOfPrivateKey(input.network, privateKeyHex);
+  try {
+    return await em.transactional(async (tx) => {
+      const wallet = newWalletRow(tx, siteId, input.network, address, privateKeyHex, ring, label);
+      tx.persist(wallet);
+      recordAudit(tx, scope, { action: 'wallet.imported', targetType: 'Wallet', targetId: wallet.id, details: { network: input.network, address } });
+      return wallet;
+    });
+  } catch (e) {
+    if (isUniqueViolation(e, 'wallet_network_address_unique')) throw new DuplicateWalletError();
+    throw e;
+  }
+}
