@@ -1,4 +1,5 @@
-import { Wallet as EthersWallet, getAddress } from 'ethers';
+import { randomBytes } from 'node:crypto';
+import { Wallet as EthersWallet, computeAddress, getAddress } from 'ethers';
 import { TronWeb, utils as tronUtils } from 'tronweb';
 import { Network } from '../../entities/enums.js';
 import { InvalidInputError } from '../errors.js';
@@ -45,8 +46,12 @@ export interface GeneratedKey {
 export function generateKey(network: Network): GeneratedKey {
   switch (network) {
     case Network.ETHEREUM: {
-      const w = EthersWallet.createRandom();
-      return { privateKeyHex: w.privateKey.slice(2).toLowerCase(), address: getAddress(w.address) };
+      // 32 random bytes, not Wallet.createRandom(): that derives an HD wallet from a mnemonic
+      // (PBKDF2, ~8 ms per key) for nothing we use. Out-of-range values are astronomically rare.
+      let privateKeyHex: string;
+      do privateKeyHex = randomBytes(32).toString('hex');
+      while (BigInt(`0x${privateKeyHex}`) === 0n || BigInt(`0x${privateKeyHex}`) >= SECP256K1_N);
+      return { privateKeyHex, address: computeAddress(`0x${privateKeyHex}`) };
     }
     case Network.TRON: {
       const account = tronUtils.accounts.generateAccount();

@@ -27,10 +27,17 @@ export function signV1(body: string | Buffer, key: SigningKey): string {
 }
 
 /** v2 `Fireblocks-Webhook-Signature`: compact JWS over the body with the payload segment left out. */
-export async function signV2(body: string | Buffer, key: SigningKey, header: Record<string, unknown> = {}): Promise<string> {
-  const jws = await new CompactSign(Buffer.from(body)).setProtectedHeader({ alg: 'RS512', kid: key.kid, ...header } as { alg: string }).sign(key.privateKey);
+export async function signV2(body: string | Buffer, key: SigningKey): Promise<string> {
+  const jws = await new CompactSign(Buffer.from(body)).setProtectedHeader({ alg: 'RS512', kid: key.kid }).sign(key.privateKey);
   const [h, , s] = jws.split('.');
   return `${h}..${s}`;
+}
+
+/** A really RS512-signed detached JWS with any header we like (jose would refuse some, e.g. unknown crit). */
+export function signV2WithHeader(body: string | Buffer, key: SigningKey, header: Record<string, unknown>): string {
+  const h = Buffer.from(JSON.stringify(header)).toString('base64url');
+  const signature = createSign('RSA-SHA512').update(`${h}.${Buffer.from(body).toString('base64url')}`).sign(key.privateKey, 'base64url');
+  return `${h}..${signature}`;
 }
 
 /** A JWS header we write by hand (for algorithms jose would refuse to produce with an RSA key). */
