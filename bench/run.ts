@@ -5,17 +5,15 @@
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { cpus, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { cpus, totalmem } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { startApp, type RunningApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
 import { createLogger } from '../src/logger.js';
 import { startBaselineServer, type BaselineServer } from './baseline-server.js';
+import { freshDatabase } from './fresh-database.js';
 
 const seconds = (name: string, fallback: number) => Math.min(Math.max(Number(process.env[name] ?? fallback) || fallback, 1), 30);
 const WARMUP_S = seconds('BENCH_WARMUP_S', 3);
@@ -30,44 +28,6 @@ const ADMIN_EMAIL = 'bench@vestline.test';
 const ADMIN_PASSWORD = 'bench-password-123';
 
 const log = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
-
-interface BenchDatabase {
-  url: string;
-  description: string;
-  drop(): Promise<void>;
-}
-
-/** A fresh, empty database: a new one on DATABASE_URL's server, else an embedded PostgreSQL in a temp dir. */
-async function freshDatabase(): Promise<BenchDatabase> {
-  const given = process.env.DATABASE_URL;
-  if (given) {
-    const name = `vl_bench_${randomBytes(6).toString('hex')}`;
-    const admin = async (sql: string) => {
-      const c = new pg.Client({ connectionString: given, connectionTimeoutMillis: 5000 });
-      await c.connect();
-      try {
-        await c.query(sql);
-      } finally {
-        await c.end();
-      }
-    };
-    await admin(`create database "${name}"`);
-    const url = new URL(given);
-    url.pathname = `/${name}`;
-    return { url: url.toString(), description: `database ${name} on DATABASE_URL's server`, drop: () => admin(`drop database if exists "${name}" with (force)`) };
-  }
-  const dir = await mkdtemp(join(tmpdir(), 'vestline-bench-pg-'));
-  await chmod(dir, 0o755); // as root the server runs as the postgres user, who must reach it
-  const server = await startEmbeddedPostgres(join(dir, 'data'), undefined, false);
-  return {
-    url: server.url,
-    description: 'embedded PostgreSQL in a temp dir',
-    async drop() {
-      await server.stop();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 async function postJson(url: string, body: string, headers: Record<string, string>): Promise<{ status: number; text: string }> {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });

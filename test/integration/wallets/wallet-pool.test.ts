@@ -40,7 +40,7 @@ describe('allocating deposit wallets', () => {
     // Nothing half-allocated: each allocated wallet holds exactly one of the orders that won.
     const holders = db.map((w) => w.current_order_id as string);
     expect(new Set(holders).size).toBe(150);
-    const winners = new Set(results.map((r, i) => (r.status === 'fulfilled' ? orders[i] : null)).filter(Boolean));
+    const winners = new Set<string>(results.flatMap((r, i) => (r.status === 'fulfilled' ? [orders[i]!] : [])));
     expect(holders.every((h) => winners.has(h))).toBe(true);
     // The other network's pool was not touched.
     expect((await rows(`select count(*)::int as n from wallet where network = 'ETHEREUM' and status = 'AVAILABLE' and site_id = ?`, [site.siteId]))[0]!.n).toBe(3);

@@ -1,8 +1,8 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261123164730Wallets extends Migration {
+export class Migration20261123165549Wallets extends Migration {
 
-  override name = 'Migration20261123164730_wallets';
+  override name = 'Migration20261123165549_wallets';
 
   override up(): void | Promise<void> {
     this.addSql(`create type "network" as enum ('ETHEREUM', 'TRON');`);
@@ -12,6 +12,7 @@ export class Migration20261123164730Wallets extends Migration {
     this.addSql(`alter table "asset" add constraint "asset_site_network_contract_unique" unique ("site_id", "network", "contract_address");`);
 
     this.addSql(`create table "wallet" ("id" uuid not null, "site_id" uuid not null, "network" "network" not null, "address" text not null, "label" text null, "status" "wallet_status" not null default 'AVAILABLE', "sealed_key" bytea not null, "key_version" int not null, "current_order_id" uuid null, "cooling_down_until" timestamptz null, "balance" numeric(78,0) null, "balance_asset_id" uuid null, "balance_synced_at" timestamptz null, "created_at" timestamptz not null, "updated_at" timestamptz not null, primary key ("id"));`);
+    this.addSql(`create index "wallet_available_index" on "wallet" ("site_id", "network", "updated_at", "id") where status = 'AVAILABLE';`);
     this.addSql(`create index "wallet_pool_index" on "wallet" ("site_id", "network", "status");`);
     this.addSql(`alter table "wallet" add constraint "wallet_network_address_unique" unique ("network", "address");`);
 
