@@ -21,7 +21,7 @@ function rejected(f: { reason: string; response: Response }): Handled {
   return { decision: 'rejected', response: f.response, reason: f.reason };
 }
 
-async function handle(request: Request, env: Env, clientIp: string | null, requestId: string): Promise<Handled> {
+async function handle(request: Request, env: Env, ctx: ExecutionContext, clientIp: string | null, requestId: string): Promise<Handled> {
   const loaded = await loadConfig(env);
   if (!loaded.ok) return { decision: 'error', response: rejection('edge_misconfigured'), reason: 'edge_misconfigured', detail: loaded.problems.join('; ') };
   const config = loaded.config;
@@ -52,8 +52,10 @@ async function handle(request: Request, env: Env, clientIp: string | null, reque
 
   const out = await forwardToOrigin(request, body.value, { config, path: route.value, clientIp, requestId });
   if (out.decision === 'forwarded') {
+    // After the answer: the sender does not wait for our bookkeeping (a KV write takes tens of ms), and
+    // Fireblocks never re-sends a delivery that got a 2xx, so the short window before it lands is harmless.
     // A failing store must not fail a delivery the origin already took; worst case a repeat gets through.
-    await store.remember(key).catch(() => undefined);
+    ctx.waitUntil(store.remember(key).catch(() => undefined));
   }
   return {
     decision: out.decision,
@@ -66,14 +68,14 @@ async function handle(request: Request, env: Env, clientIp: string | null, reque
 }
 
 export default {
-  async fetch(request, env): Promise<Response> {
+  async fetch(request, env, ctx): Promise<Response> {
     const started = Date.now();
     const clientIp = request.headers.get('cf-connecting-ip');
     const ray = request.headers.get('cf-ray');
     const requestId = ray && REQUEST_ID.test(ray) ? ray : crypto.randomUUID();
     let handled: Handled;
     try {
-      handled = await handle(request, env, clientIp, requestId);
+      handled = await handle(request, env, ctx, clientIp, requestId);
     } catch {
       // The error text could quote request data, so only the fact is logged.
       handled = { decision: 'error', response: rejection('internal_error'), reason: 'internal_error' };

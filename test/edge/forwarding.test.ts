@@ -22,6 +22,12 @@ function signed(body: string, extra: Record<string, string> = {}): RequestInit &
   return { method: 'POST', body, headers: { 'content-type': 'application/json', 'fireblocks-signature': signV1(body, key), ...extra } };
 }
 
+/**
+ * The worker remembers a body in ctx.waitUntil, after answering. Miniflare finishes that in a few ms;
+ * 250 ms is the margin, not a guess at the cost (the KV test below checks the write itself).
+ */
+const remembered = () => new Promise((r) => setTimeout(r, 250));
+
 /** The origin's side of the protocol, written here from the spec rather than imported. */
 function expectedHmac(timestamp: string, body: Buffer): string {
   return createHmac('sha256', SECRET).update(`${timestamp}.`).update(body).digest('hex');
@@ -109,6 +115,7 @@ describe('origin answers', () => {
     expect(await edge.logFor(res)).toMatchObject({ decision: 'origin_failed', originStatus: 500, reason: 'origin_error', detail: 'origin_5xx' });
 
     // The failed delivery was not remembered as seen: the retry reaches the origin.
+    await remembered();
     origin.respond = { status: 200, body: { ok: true } };
     expect((await edge.request(PATH, signed(body))).status).toBe(200);
     expect(origin.received).toHaveLength(2);
@@ -151,6 +158,7 @@ describe('replay', () => {
   it('answers a repeated body 200 duplicate without forwarding it, even under the other signature scheme', async () => {
     const body = nextBody();
     expect((await edge.request(PATH, signed(body))).status).toBe(200);
+    await remembered();
     const again = await edge.request(PATH, signed(body));
     expect(again.status).toBe(200);
     expect(await again.json()).toEqual({ status: 'duplicate' });
@@ -173,11 +181,12 @@ describe('replay', () => {
       const body = nextBody();
       const first = await withKv.request(PATH, signed(body));
       expect(await withKv.logFor(first)).toMatchObject({ decision: 'forwarded', replayStore: 'kv' });
+      const kv = await withKv.mf.getKVNamespace('REPLAY_KV');
+      for (let i = 0; i < 100 && !(await kv.list({ prefix: 'replay:' })).keys.length; i++) await new Promise((r) => setTimeout(r, 20));
       const second = await withKv.request(PATH, signed(body));
       expect(await second.json()).toEqual({ status: 'duplicate' });
       expect(await withKv.logFor(second)).toMatchObject({ decision: 'duplicate', replayStore: 'kv' });
       expect(origin.received).toHaveLength(1);
-      const kv = await withKv.mf.getKVNamespace('REPLAY_KV');
       const { keys } = await kv.list({ prefix: 'replay:' });
       expect(keys).toHaveLength(1);
       expect(keys[0]!.expiration! - Date.now() / 1000).toBeGreaterThan(590);

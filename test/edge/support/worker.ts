@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type * as Esbuild from 'esbuild';
 import { Miniflare, type MiniflareOptions } from 'miniflare';
@@ -92,7 +93,7 @@ export async function startEdge(opts: EdgeOptions): Promise<EdgeWorker> {
     cf: false,
     ...(opts.replayKv ? { kvNamespaces: ['REPLAY_KV'] } : {}),
     ...(opts.rateLimit ? { ratelimits: { RATE_LIMITER: { namespace_id: '1001', simple: opts.rateLimit } } } : {}),
-    handleRuntimeStdio(stdout, stderr) {
+    handleRuntimeStdio(stdout: Readable, stderr: Readable) {
       const take = (chunk: Buffer) => {
         pending += chunk.toString('utf8');
         const lines = pending.split('\n');
