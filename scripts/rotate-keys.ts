@@ -14,6 +14,18 @@ const config = loadConfig(process.env);
 const logger = createLogger(config.LOG_LEVEL);
 const db = await openDatabase(config, logger);
 try {
+  const pending = await db.orm.migrator.getPending();
+  if (pending.length) {
+    console.error(`the database has ${pending.length} pending migration(s): run npm run migrate first`);
+    process.exitCode = 1;
+  } else {
+    await rotate();
+  }
+} finally {
+  await db.close();
+}
+
+async function rotate() {
   const ring = keyring(config.WALLET_MASTER_KEYS);
   await verifyMasterKeys(db.orm.em.fork(), ring);
   const batchSize = Number(process.argv.find((a) => a.startsWith('--batch='))?.slice(8) ?? 200);
@@ -22,6 +34,4 @@ try {
     onProgress: (p) => console.log(`rotated ${p.rotated} in this batch; ${p.remaining} wallet(s) left under older keys (target version ${p.newestVersion})`),
   });
   console.log(result.remaining === 0 ? `done: ${result.rotated} wallet key(s) re-encrypted` : `stopped with ${result.remaining} left (locked by another rotator?)`);
-} finally {
-  await db.close();
 }

@@ -38,6 +38,16 @@ describe('loadConfig', () => {
     expect(p.join('\n')).not.toContain('short');
   });
 
+  it('refuses a malformed WALLET_MASTER_KEYS without printing it, and requires it in production', () => {
+    const bad = `1:${Buffer.alloc(16, 1).toString('base64')}`;
+    const p = problems({ WALLET_MASTER_KEYS: bad });
+    expect(p.join()).toMatch(/WALLET_MASTER_KEYS entry 1 is not/);
+    expect(p.join()).not.toContain(bad.slice(2));
+    expect(problems({ ...PROD_MIN, WALLET_MASTER_KEYS: '' }).join()).toMatch(/WALLET_MASTER_KEYS is required in production/);
+    const keys = loadConfig({ WALLET_MASTER_KEYS: `2:${Buffer.alloc(32, 2).toString('base64')},1:${Buffer.alloc(32, 1).toString('base64')}` }).WALLET_MASTER_KEYS;
+    expect(keys.map((k) => k.version)).toEqual([2, 1]);
+  });
+
   it('requires both bootstrap variables together in production', () => {
     expect(problems({ ...PROD_MIN, BOOTSTRAP_ADMIN_EMAIL: 'a@b.co' }).join()).toMatch(/must be set together/);
     expect(problems({ ...PROD_MIN, BOOTSTRAP_ADMIN_EMAIL: 'a@b.co', BOOTSTRAP_ADMIN_PASSWORD: 'long-enough-password' })).toEqual([]);
