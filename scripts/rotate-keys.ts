@@ -33,5 +33,9 @@ async function rotate() {
     batchSize,
     onProgress: (p) => console.log(`rotated ${p.rotated} in this batch; ${p.remaining} wallet(s) left under older keys (target version ${p.newestVersion})`),
   });
-  console.log(result.remaining === 0 ? `done: ${result.rotated} wallet key(s) re-encrypted` : `stopped with ${result.remaining} left (locked by another rotator?)`);
+  if (result.failed.length) {
+    console.error(`${result.failed.length} wallet key(s) do not open and were left as they are: ${result.failed.join(', ')}`);
+    process.exitCode = 1;
+  }
+  console.log(result.remaining === 0 ? `done: ${result.rotated} wallet key(s) re-encrypted` : `stopped with ${result.remaining} left under older keys`);
 }

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express, { type Request } from 'express';
+import express from 'express';
 import { publicUrl, type Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { migrate } from './db/orm.js';
@@ -13,6 +13,7 @@ import { startGraphQLServer, type GraphQLServer } from './http/graphql-server.js
 import { edgeSignature } from './http/edge-signature.js';
 import { jsonErrorHandler } from './http/http-errors.js';
 import { DASHBOARD_PATH, jobDashboard, type JobDashboard } from './http/job-dashboard.js';
+import { clientAddress, compileTrust } from './http/client-ip.js';
 import { createMetrics } from './http/metrics.js';
 import { requestLog } from './http/request-log.js';
 import { Network } from './entities/enums.js';
@@ -105,13 +106,9 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     app.disable('x-powered-by');
     // GraphQL answers are never cached by ETag; hashing every body costs CPU for nothing.
     app.set('etag', false);
-    app.set('trust proxy', config.TRUST_PROXY);
-    const clientIp = (req: Request) => req.ip ?? null;
-    const wsClientIp = (headers: Record<string, string | string[] | undefined>, remote: string | undefined) => {
-      const fwd = config.TRUST_PROXY ? headers['x-forwarded-for'] : undefined;
-      const first = (Array.isArray(fwd) ? fwd[0] : fwd)?.split(',')[0]?.trim();
-      return first || remote || null;
-    };
+    const trust = compileTrust(config.TRUST_PROXY);
+    app.set('trust proxy', trust);
+    const clientIp = (req: IncomingMessage) => clientAddress(req, trust);
     app.use(requestLog(logger));
     app.use(metrics.httpMiddleware);
 
@@ -148,7 +145,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     let dashboard: JobDashboard | undefined;
     if (serveApi) {
       const schema = await buildAppSchema();
-      graphql = await startGraphQLServer({ schema, httpServer, orm: db.orm, deps: { config, jobs, keyring: ring }, logger, metrics, clientIp, wsClientIp });
+      graphql = await startGraphQLServer({ schema, httpServer, orm: db.orm, deps: { config, jobs, keyring: ring }, logger, metrics, clientIp });
       dashboard = jobDashboard({ agenda: jobs.agenda, orm: db.orm, config, logger, clientIp });
       app.use(dashboard.router);
       app.use('/graphql', express.json({ limit: config.BODY_LIMIT_BYTES }), graphql.middleware);

@@ -8,6 +8,8 @@ import { parseMasterKeys } from './services/custody/master-keys.js';
  */
 export type Mode = 'development' | 'production' | 'test';
 export type ProcessRole = 'api' | 'worker' | 'all';
+/** Express `trust proxy`: nobody, N hops, or a list of subnets / names (proxy-addr syntax). */
+export type TrustProxy = false | number | string[];
 
 interface VarSpec<T> {
   schema: z.ZodType<T, unknown>;
@@ -23,6 +25,8 @@ interface VarSpec<T> {
 }
 
 const spec = <T>(s: VarSpec<T>): VarSpec<T> => s;
+/** Public on purpose (it is in the source): development data only. Production refuses it. */
+const DEV_MASTER_KEY = createHash('sha256').update('vestline development wallet key - never for real funds').digest('base64');
 const bool = z.union([
   z.boolean(),
   z.enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off']).transform((v) => ['1', 'true', 'yes', 'on'].includes(v)),
@@ -50,9 +54,22 @@ export const configSpec = {
     doc: 'Base URL printed at start and used for links; defaults to http://HOST:PORT.',
   }),
   TRUST_PROXY: spec({
-    schema: bool,
-    doc: 'Take the client IP from X-Forwarded-For (only behind a proxy you control).',
-    default: () => false,
+    schema: z
+      .string()
+      .transform((v, ctx): TrustProxy => {
+        const t = v.trim();
+        if (['false', '0', 'no', 'off', ''].includes(t)) return false;
+        if (/^\d{1,2}$/.test(t)) return Number(t);
+        const list = t.split(',').map((x) => x.trim()).filter(Boolean);
+        const entry = /^(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/\d{1,3})?)$/;
+        if (!list.every((x) => entry.test(x))) {
+          ctx.addIssue({ code: 'custom', message: 'must be false, a hop count, or a comma list of loopback/linklocal/uniquelocal/IP/CIDR' });
+          return z.NEVER;
+        }
+        return list;
+      }),
+    doc: 'Which proxies may set X-Forwarded-For (the client IP feeds the login limit and the audit log): `false`, a hop count such as `1`, or subnets such as `loopback,10.0.0.0/8`. Never trust more than your own proxies.',
+    default: () => 'false',
   }),
   METRICS_TOKEN: spec({
     schema: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -127,7 +144,7 @@ export const configSpec = {
     }),
     doc: 'Deposit-wallet key-encryption keys, `<version>:<base64 of 32 bytes>` separated by commas, newest first (e.g. `2:…,1:…`). New keys are sealed with the newest; `npm run keys:rotate` re-encrypts older ones. Development: a fixed, public key.',
     secret: true,
-    default: () => `1:${createHash('sha256').update('vestline development wallet key - never for real funds').digest('base64')}`,
+    default: () => `1:${DEV_MASTER_KEY}`,
     defaultDoc: 'a fixed public key (development)',
   }),
   WALLET_POOL_MIN_AVAILABLE: spec({ schema: int(0, 10000), doc: 'Available deposit wallets the replenish job keeps per site and network (for networks with an active PAYMENT asset).', default: () => 10 }),
@@ -212,6 +229,9 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
     role = parseRole(argv);
   } catch (e) {
     problems.push(...(e as ConfigError).problems);
+  }
+  if (isProduction && env.WALLET_MASTER_KEYS?.includes(DEV_MASTER_KEY)) {
+    problems.push('WALLET_MASTER_KEYS contains the public development key; generate your own for production');
   }
   if (isProduction && (values.BOOTSTRAP_ADMIN_EMAIL === undefined) !== (values.BOOTSTRAP_ADMIN_PASSWORD === undefined)) {
     problems.push('BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_PASSWORD must be set together in production');

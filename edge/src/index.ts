@@ -44,7 +44,7 @@ async function handle(request: Request, env: Env, ctx: ExecutionContext, clientI
     return { decision: sig.reason === 'jwks_unavailable' ? 'error' : 'rejected', response, reason: sig.reason, detail: sig.detail };
   }
 
-  const store = replayStore(env.REPLAY_KV);
+  const store = replayStore(env.REPLAY_KV, new URL(request.url).host);
   const key = await replayKey(body.value);
   if (await store.seen(key).catch(() => false)) {
     return { decision: 'duplicate', response: Response.json({ status: 'duplicate' }), scheme: sig.scheme, replayStore: store.kind };

@@ -30,7 +30,9 @@ async function importJwks(body: unknown): Promise<Map<string, CryptoKey>> {
   const keys = new Map<string, CryptoKey>();
   const list = (body as { keys?: unknown } | null)?.keys;
   if (!Array.isArray(list)) return keys;
-  for (const k of list as JwkLike[]) {
+  for (const entry of list as unknown[]) {
+    if (!entry || typeof entry !== 'object') continue;
+    const k = entry as JwkLike;
     if (k.kty !== 'RSA' || typeof k.kid !== 'string' || !k.kid || typeof k.n !== 'string' || typeof k.e !== 'string') continue;
     if (k.use !== undefined && k.use !== 'sig') continue;
     if (k.alg !== undefined && k.alg !== 'RS512') continue;
@@ -74,7 +76,9 @@ export class JwksCache {
     this.inflight ??= (async () => {
       this.lastAttemptAt = now;
       try {
-        const res = await fetch(this.url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
+        // no-store: the JWKS is served with max-age=3600, and a refresh for a new kid must not get
+        // Cloudflare's cached copy from before the kid existed.
+        const res = await fetch(this.url, { headers: { accept: 'application/json' }, cache: 'no-store', signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
         if (!res.ok) throw new Error(`JWKS answered ${res.status}`);
         const keys = await importJwks(await res.json());
         if (!keys.size) throw new Error('JWKS holds no usable RS512 key');

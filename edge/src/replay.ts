@@ -3,11 +3,13 @@
  * captured request could be replayed forever; the origin de-duplicates events for real, this only keeps
  * repeats off it. Best effort by design:
  * - Cache API (default): per data centre and evictable; a repeat that lands in another colo, or after
- *   an eviction, is forwarded. It does nothing on *.workers.dev hostnames (use a route or custom domain).
+ *   an eviction, is forwarded. Cloudflare documents it as functional on custom domains; do not count on
+ *   it on *.workers.dev or in dashboard previews.
  * - KV (when REPLAY_KV is bound): global, but eventually consistent (a put can take 60 s or more to be
  *   seen in other colos), one write per key per second, and writes are billed.
  * A body is remembered only after the origin took it (2xx), so a retry of a delivery the origin failed
- * is forwarded again instead of being swallowed here.
+ * is forwarded again instead of being swallowed here; only verified bodies get that far, so nobody can
+ * fill the store with bodies Fireblocks did not sign.
  */
 import { toHex } from './encoding.js';
 
@@ -36,20 +38,26 @@ function kvStore(kv: KVNamespace): ReplayStore {
   };
 }
 
-function cacheStore(cache: Cache): ReplayStore {
-  // The Cache API keys on GET requests to a URL; this host is never resolved, it only names the entry.
-  const url = (key: string) => `https://replay.edge.invalid/${key}`;
+let replayCache: Promise<Cache> | undefined;
+
+/**
+ * A named cache of our own (not caches.default, which the zone's responses share), keyed under the
+ * worker's own hostname as Cloudflare recommends: a made-up host costs a DNS lookup per operation.
+ */
+function cacheStore(host: string): ReplayStore {
+  replayCache ??= caches.open('vestline-edge-replay');
+  const url = (key: string) => `https://${host}/__edge-replay/${key}`;
   return {
     kind: 'cache',
     async seen(key) {
-      return (await cache.match(url(key))) !== undefined;
+      return (await (await replayCache!).match(url(key))) !== undefined;
     },
     async remember(key) {
-      await cache.put(url(key), new Response('1', { headers: { 'cache-control': `max-age=${REPLAY_WINDOW_SECONDS}` } }));
+      await (await replayCache!).put(url(key), new Response('1', { headers: { 'cache-control': `max-age=${REPLAY_WINDOW_SECONDS}` } }));
     },
   };
 }
 
-export function replayStore(kv: KVNamespace | undefined): ReplayStore {
-  return kv ? kvStore(kv) : cacheStore(caches.default);
+export function replayStore(kv: KVNamespace | undefined, host: string): ReplayStore {
+  return kv ? kvStore(kv) : cacheStore(host);
 }

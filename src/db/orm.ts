@@ -3,6 +3,7 @@ import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
 import { Migrator } from '@mikro-orm/migrations';
 import { entities } from '../entities/index.js';
 import type { Logger } from '../logger.js';
+import { NotFoundError } from '../services/errors.js';
 import { migrationsList } from './migrations/index.js';
 
 export type Orm = MikroORM;
@@ -27,7 +28,7 @@ export function ormOptions(databaseUrl: string, poolMax: number, logger?: Logger
     debug: false,
     logger: (message: string) => logger?.debug({ orm: message }),
     // A row of another site must look exactly like a missing one.
-    findOneOrFailHandler: (entityName: string) => Object.assign(new Error(`${entityName} not found`), { code: 'NOT_FOUND' }),
+    findOneOrFailHandler: (entityName: string) => new NotFoundError(entityName),
   });
 }
 

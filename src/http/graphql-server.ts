@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
@@ -7,28 +6,20 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import type { Request, RequestHandler } from 'express';
-import { GraphQLError, specifiedRules, validate, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import type { RequestHandler } from 'express';
+import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import type { Logger } from '../logger.js';
 import type { AppDeps, GraphQLContext } from '../schema/context.js';
 import { toClientError } from '../schema/error-map.js';
-import { SITE_FILTER } from '../entities/site-scope.js';
-import type { RequestScope } from '../services/auth/actor.js';
 import type { Metrics } from './metrics.js';
 import { headerValue, resolveRequestScope } from './request-scope.js';
 import { requestId as requestIdOf } from './request-log.js';
+import { startGraphQLWsServer } from './graphql-ws-server.js';
 
 export interface GraphQLServer {
   middleware: RequestHandler;
   stop(): Promise<void>;
 }
-
-type WsExtra = {
-  scope?: RequestScope;
-  requestedSiteId?: string | null;
-};
 
 /** Apollo (queries, mutations) and graphql-ws (subscriptions) on the same HTTP server and path. */
 export async function startGraphQLServer(opts: {
@@ -38,8 +29,8 @@ export async function startGraphQLServer(opts: {
   deps: AppDeps;
   logger: Logger;
   metrics: Metrics;
-  clientIp: (req: Request) => string | null;
-  wsClientIp: (headers: Record<string, string | string[] | undefined>, remote: string | undefined) => string | null;
+  /** The client address of a request (Express request or raw upgrade request), per TRUST_PROXY. */
+  clientIp: (req: IncomingMessage) => string | null;
 }): Promise<GraphQLServer> {
   const { config } = opts.deps;
   const armor = new ApolloArmor({
@@ -61,47 +52,16 @@ export async function startGraphQLServer(opts: {
     return r.error;
   };
 
-  const wsServer = new WebSocketServer({ server: opts.httpServer, path: '/graphql' });
-  const wsCleanup = useServer<Record<string, unknown>, WsExtra>(
-    {
-      schema: opts.schema,
-      // Same abuse limits as over HTTP (depth, aliases, cost, directives).
-      validate: (schema, document) => validate(schema, document, [...specifiedRules, ...armor.validationRules]),
-      // The token is checked before anything else happens: a bad or missing one closes the socket
-      // (4401), never a silent anonymous connection.
-      onConnect: async (ctx) => {
-        const params = ctx.connectionParams ?? {};
-        const authorization = typeof params.authorization === 'string' ? params.authorization : null;
-        const siteHeader = typeof params['x-site-id'] === 'string' ? params['x-site-id'] : null;
-        if (!authorization) {
-          ctx.extra.socket.close(4401, 'Unauthorized: send { authorization: "Bearer <token>" } in connection_init');
-          return false;
-        }
-        const em = opts.orm.em.fork();
-        const r = await resolveRequestScope(em, { authorization, siteHeader, ip: opts.wsClientIp(ctx.extra.request.headers, ctx.extra.request.socket.remoteAddress) }, config.JWT_SECRET);
-        if (!r.ok) {
-          if (r.failure.kind === 'unauthenticated') ctx.extra.socket.close(4401, `Unauthorized: ${r.failure.message}`);
-          else ctx.extra.socket.close(4403, `Forbidden: ${r.failure.message}`);
-          return false;
-        }
-        ctx.extra.scope = r.scope;
-        ctx.extra.requestedSiteId = siteHeader;
-        return true;
-      },
-      context: (ctx): GraphQLContext => {
-        const scope = ctx.extra.scope!;
-        const em = opts.orm.em.fork();
-        em.setFilterParams(SITE_FILTER, { siteId: scope.siteId });
-        const requestId = randomUUID();
-        return { ...scope, em, requestId, requestedSiteId: ctx.extra.requestedSiteId ?? null, log: opts.logger.child({ requestId }), deps: opts.deps };
-      },
-      // Errors leave through the same map as over HTTP: codes kept, internals masked.
-      onNext: (_ctx, _id, _payload, _args, result) =>
-        result.errors ? { ...result, errors: result.errors.map((e) => formatWsError(e.toJSON(), e)) } : result,
-      onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatWsError(e.toJSON(), e)),
-    },
-    wsServer,
-  );
+  const ws = startGraphQLWsServer({
+    schema: opts.schema,
+    httpServer: opts.httpServer,
+    orm: opts.orm,
+    deps: opts.deps,
+    logger: opts.logger,
+    validationRules: armor.validationRules,
+    clientIp: opts.clientIp,
+    formatError: formatWsError,
+  });
 
   const apollo = new ApolloServer<GraphQLContext>({
     schema: opts.schema,
@@ -139,7 +99,7 @@ export async function startGraphQLServer(opts: {
         async serverWillStart() {
           return {
             async drainServer() {
-              await wsCleanup.dispose();
+              await ws.dispose();
             },
           };
         },

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { Agenda } from 'agenda';
 import { createExpressMiddleware } from 'agendash';
 import { parseCookie, stringifySetCookie } from 'cookie';
@@ -45,7 +46,7 @@ export interface JobDashboard {
   close(): void;
 }
 
-export function jobDashboard(opts: { agenda: Agenda; orm: MikroORM; config: Config; logger: Logger; clientIp: (req: Request) => string | null }): JobDashboard {
+export function jobDashboard(opts: { agenda: Agenda; orm: MikroORM; config: Config; logger: Logger; clientIp: (req: IncomingMessage) => string | null }): JobDashboard {
   const { config } = opts;
   const router = Router();
   const streams = new Set<Response>();

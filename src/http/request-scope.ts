@@ -3,9 +3,9 @@ import { Role } from '../entities/role.js';
 import { SITE_FILTER, type SiteFilterParams } from '../entities/site-scope.js';
 import type { RequestScope } from '../services/auth/actor.js';
 import { authenticate, bearerToken } from '../services/auth/authenticate.js';
+import { isUuid } from '../services/ids.js';
 import { findSite } from '../services/sites/list-sites.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export type ScopeFailure =
   | { kind: 'unauthenticated'; message: string }
@@ -19,8 +19,9 @@ export async function resolveRequestScope(
   em: EntityManager,
   input: { authorization: string | null | undefined; siteHeader: string | null | undefined; ip: string | null },
   jwtSecret: string,
-): Promise<{ ok: true; scope: RequestScope } | { ok: false; failure: ScopeFailure }> {
+): Promise<{ ok: true; scope: RequestScope; expiresAt?: Date } | { ok: false; failure: ScopeFailure }> {
   let scope: RequestScope = { actor: null, siteId: null, ip: input.ip };
+  let expiresAt: Date | undefined;
   if (input.authorization) {
     const token = bearerToken(input.authorization);
     if (!token) return { ok: false, failure: { kind: 'unauthenticated', message: 'Authorization must be "Bearer <token>"' } };
@@ -30,16 +31,17 @@ export async function resolveRequestScope(
       return { ok: false, failure: { kind: 'unauthenticated', message } };
     }
     scope = { actor: auth.actor, siteId: auth.actor.siteId, ip: input.ip };
+    expiresAt = auth.expiresAt;
     // Only a SUPER_ADMIN picks a site; everybody else is pinned to their own.
     if (auth.actor.role === Role.SUPER_ADMIN && input.siteHeader) {
-      if (!UUID.test(input.siteHeader)) return { ok: false, failure: { kind: 'bad-site', message: 'x-site-id must be a site id (UUID)' } };
+      if (!isUuid(input.siteHeader)) return { ok: false, failure: { kind: 'bad-site', message: 'x-site-id must be a site id (UUID)' } };
       if (!(await findSite(em, input.siteHeader))) return { ok: false, failure: { kind: 'bad-site', message: 'x-site-id names no site' } };
       scope = { ...scope, siteId: input.siteHeader };
     }
   }
   const params: SiteFilterParams = { siteId: scope.siteId };
   em.setFilterParams(SITE_FILTER, params);
-  return { ok: true, scope };
+  return { ok: true, scope, expiresAt };
 }
 
 export function headerValue(v: string | string[] | undefined): string | null {

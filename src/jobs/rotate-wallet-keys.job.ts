@@ -12,6 +12,10 @@ export const rotateWalletKeysJob = defineJob({
       batchSize: 200,
       onProgress: (p) => p.rotated && logger.info({ rotated: p.rotated, remaining: p.remaining, to: p.newestVersion }, 'wallet key rotation progress'),
     });
-    if (result.rotated) logger.info(result, 'wallet key rotation finished');
+    if (result.rotated) logger.info({ rotated: result.rotated, remaining: result.remaining }, 'wallet key rotation finished');
+    if (result.failed.length) {
+      logger.error({ wallets: result.failed }, 'wallet keys that do not open: left under their old version');
+      throw new Error(`${result.failed.length} wallet key(s) could not be opened and were not rotated (ids in the log)`);
+    }
   },
 });

@@ -16,8 +16,9 @@ export const syncWalletBalancesJob = defineJob({
     logger.info({ synced: report.synced, changed: report.changed, failed: report.failed.length, withoutPaymentAsset: report.withoutPaymentAsset }, 'wallet balances synced');
     if (report.failed.length) {
       logger.warn({ failed: report.failed }, 'wallets not synced');
-      const first = report.failed[0]!;
-      throw new Error(`${report.failed.length} wallet(s) not synced, e.g. ${first.network} ${first.address}: ${first.error}`);
+      // The failure reason is shown to staff of every site (jobStats): counts only, details in the log.
+      const perNetwork = Object.entries(Object.groupBy(report.failed, (f) => f.network)).map(([n, list]) => `${n}: ${list!.length}`);
+      throw new Error(`${report.failed.length} wallet(s) not synced (${perNetwork.join(', ')}); wallet ids and errors are in the worker log`);
     }
   },
 });

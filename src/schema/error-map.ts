@@ -41,7 +41,7 @@ export function httpStatusFor(category: ErrorCategory): number {
 }
 
 export function domainErrorToGraphQL(e: DomainError): GraphQLError {
-  return new GraphQLError(e.message, { extensions: { code: e.category, reason: e.reason, ...(e.details ?? {}) } });
+  return new GraphQLError(e.message, { extensions: { ...(e.details ?? {}), code: e.category, reason: e.reason } });
 }
 
 const INTERNAL: GraphQLFormattedError = { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
@@ -56,7 +56,7 @@ export function toClientError(formatted: GraphQLFormattedError, error: unknown):
   const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
 
   if (original instanceof DomainError) {
-    return { error: { ...base, message: original.message, extensions: { code: original.category, reason: original.reason, ...(original.details ?? {}) } } };
+    return { error: { ...base, message: original.message, extensions: { ...(original.details ?? {}), code: original.category, reason: original.reason } } };
   }
   if (original instanceof ArgumentValidationError) {
     const fields = original.extensions.validationErrors?.map((v) => ({ field: v.property, constraints: v.constraints })) ?? [];

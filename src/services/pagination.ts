@@ -1,5 +1,6 @@
 import type { EntityManager, EntityName, FilterQuery, FindOptions } from '@mikro-orm/postgresql';
 import { InvalidInputError } from './errors.js';
+import { isUuid } from './ids.js';
 
 export const MAX_PAGE_SIZE = 100;
 
@@ -24,7 +25,7 @@ export function decodeCursor(cursor: string): KeysetCursor {
   try {
     const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
     const date = new Date(String(at));
-    if (typeof at !== 'string' || typeof id !== 'string' || Number.isNaN(date.getTime())) throw new Error('shape');
+    if (typeof at !== 'string' || !isUuid(id) || Number.isNaN(date.getTime())) throw new Error('shape');
     return { at: date, id };
   } catch {
     throw new InvalidInputError('Invalid cursor', { field: 'after' });

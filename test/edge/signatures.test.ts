@@ -117,6 +117,30 @@ describe('v2 Fireblocks-Webhook-Signature against the JWKS', () => {
     expect(jwks.hits).toBe(1);
   });
 
+  it('skips JWKS entries it cannot use and keeps the good one', async () => {
+    const weak = signingKey('weak');
+    const messy = await startJwks([
+      null as unknown as Record<string, string>,
+      { kty: 'EC', kid: 'ec', crv: 'P-256', x: 'AA', y: 'AA' },
+      { ...newKey.jwk, use: 'enc' },
+      { ...weak.jwk, alg: 'RS256' },
+      { ...oldKey.jwk, n: 'AQAB' },
+      newKey.jwk,
+    ]);
+    const worker = await startEdge({ vars: { ORIGIN_URL: origin.url, EDGE_SHARED_SECRET: SECRET, FIREBLOCKS_JWKS_URL: messy.url } });
+    try {
+      let body = nextBody();
+      expect((await worker.request(PATH, post(body, { 'fireblocks-webhook-signature': await signV2(body, newKey) }))).status).toBe(200);
+      body = nextBody();
+      expect(await outcome(await worker.request(PATH, post(body, { 'fireblocks-webhook-signature': await signV2(body, weak) })))).toMatchObject({ status: 401, detail: 'v2_unknown_kid' });
+      body = nextBody();
+      expect(await outcome(await worker.request(PATH, post(body, { 'fireblocks-webhook-signature': await signV2(body, oldKey) })))).toMatchObject({ status: 401, detail: 'v2_unknown_kid' });
+    } finally {
+      await worker.dispose();
+      await messy.stop();
+    }
+  });
+
   it('checks the JWS over the exact body bytes', async () => {
     const body = nextBody();
     const sig = await signV2(body, oldKey);

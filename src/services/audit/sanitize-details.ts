@@ -1,5 +1,6 @@
 /** Key names whose values are never written to the audit log, whatever a caller passes. */
-const SECRET_KEY = /pass(word)?|secret|token|private|mnemonic|seed|api[-_]?key|authorization|cookie|cipher/i;
+// `token$`, not `token`: a tokenAmount is data, an accessToken is a secret.
+const SECRET_KEY = /pass(word)?|secret|token$|private|mnemonic|seed|api[-_]?key|authorization|cookie|cipher|sealed/i;
 
 /** Deep copy of audit details without secret-looking keys; keeps the log safe to show to admins. */
 export function sanitizeDetails(details: Record<string, unknown>): Record<string, unknown> {

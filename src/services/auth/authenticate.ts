@@ -3,7 +3,7 @@ import { User } from '../../entities/user.entity.js';
 import type { Actor } from './actor.js';
 import { verifySessionToken, type TokenAudience, type TokenProblem } from './session-token.js';
 
-export type AuthResult = { ok: true; actor: Actor } | { ok: false; problem: TokenProblem | 'unknown-user' };
+export type AuthResult = { ok: true; actor: Actor; expiresAt: Date } | { ok: false; problem: TokenProblem | 'unknown-user' };
 
 /**
  * Turns a bearer token into the current user. The user is re-read (role, site) on every request so a
@@ -15,7 +15,7 @@ export async function authenticate(em: EntityManager, token: string, secret: str
   // Users of every site (and SUPER_ADMINs, who have none) sign in here: the site filter is off on purpose.
   const user = await em.findOne(User, { id: verified.claims.userId }, { filters: false });
   if (!user) return { ok: false, problem: 'unknown-user' };
-  return { ok: true, actor: { userId: user.id, email: user.email, role: user.role, siteId: user.site?.id ?? null } };
+  return { ok: true, actor: { userId: user.id, email: user.email, role: user.role, siteId: user.site?.id ?? null }, expiresAt: verified.expiresAt };
 }
 
 export function bearerToken(header: string | undefined | null): string | null {

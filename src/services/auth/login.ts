@@ -1,7 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { User } from '../../entities/user.entity.js';
-import { RateLimitedError } from '../errors.js';
-import { clearHits, recordHit, releaseHit } from '../rate-limit/fixed-window.js';
+import { InvalidInputError, RateLimitedError } from '../errors.js';
+import { isUuid } from '../ids.js';
+import { recordHit, releaseHit } from '../rate-limit/fixed-window.js';
 import { AmbiguousLoginError, InvalidCredentialsError } from './errors.js';
 import { dummyPasswordHash, verifyPassword } from './password.js';
 import { issueSessionToken, type TokenAudience } from './session-token.js';
@@ -31,11 +32,15 @@ export interface LoginResult {
 
 /**
  * Password login, limited per email and per IP across processes. Every attempt takes a hit first
- * (one atomic statement), so a burst of parallel guesses cannot slip past the limit; a successful
- * attempt gives its hits back.
+ * (one atomic statement), so a burst of parallel guesses cannot slip past the limit. A successful
+ * attempt gives back only its own hits: it does not wipe the failures before it, or an attacker
+ * would get fresh guesses every time the real user signs in.
  */
 export async function login(em: EntityManager, input: LoginInput, s: LoginSettings): Promise<LoginResult> {
   const email = input.email.trim().toLowerCase();
+  if (email.length > 254) throw new InvalidInputError('email is too long', { field: 'email' });
+  // A malformed site id can name no account: refuse it rather than send it to a uuid column.
+  if (input.siteId && !isUuid(input.siteId)) throw new InvalidInputError('x-site-id must be a site id (UUID)', { field: 'x-site-id' });
   const keys = [`login:email:${email}`, ...(input.ip ? [`login:ip:${input.ip}`] : [])];
   const hits = await Promise.all(keys.map((k) => recordHit(em, k, s.windowSeconds)));
   const over = hits.find((h) => h.hits > s.maxFailures);
@@ -58,7 +63,7 @@ export async function login(em: EntityManager, input: LoginInput, s: LoginSettin
   if (matches.length > 1) throw new AmbiguousLoginError();
 
   const user = matches[0]!;
-  await Promise.all([clearHits(em, keys[0]!), ...keys.slice(1).map((k) => releaseHit(em, k))]);
+  await Promise.all(keys.map((k) => releaseHit(em, k)));
   const { token, expiresAt } = await issueSessionToken(
     { userId: user.id, role: user.role, siteId: user.site?.id ?? null },
     s.jwtSecret,

@@ -45,12 +45,16 @@ export async function verifySessionToken(
   token: string,
   secret: string,
   audience: TokenAudience = 'api',
-): Promise<{ ok: true; claims: SessionClaims } | { ok: false; problem: TokenProblem }> {
+): Promise<{ ok: true; claims: SessionClaims; expiresAt: Date } | { ok: false; problem: TokenProblem }> {
   try {
     const { payload } = await jwtVerify(token, key(secret), { algorithms: ['HS256'], issuer: ISSUER, audience });
     if (typeof payload.sub !== 'string' || typeof payload.role !== 'string') return { ok: false, problem: 'invalid' };
     const site = payload.site;
-    return { ok: true, claims: { userId: payload.sub, role: payload.role as Role, siteId: typeof site === 'string' ? site : null } };
+    return {
+      ok: true,
+      claims: { userId: payload.sub, role: payload.role as Role, siteId: typeof site === 'string' ? site : null },
+      expiresAt: new Date((payload.exp ?? 0) * 1000),
+    };
   } catch (e) {
     return { ok: false, problem: e instanceof joseErrors.JWTExpired ? 'expired' : 'invalid' };
   }

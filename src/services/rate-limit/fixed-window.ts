@@ -23,10 +23,6 @@ export async function releaseHit(em: EntityManager, key: string): Promise<void> 
   await em.getConnection().execute(`update rate_limit_bucket set hits = hits - 1 where key = ? and hits > 0`, [key]);
 }
 
-export async function clearHits(em: EntityManager, key: string): Promise<void> {
-  await em.getConnection().execute(`delete from rate_limit_bucket where key = ?`, [key]);
-}
-
 export async function pruneExpired(em: EntityManager): Promise<number> {
   const res = await em.getConnection().execute(`delete from rate_limit_bucket where expires_at <= now()`, [], 'run');
   return (res as { affectedRows?: number }).affectedRows ?? 0;

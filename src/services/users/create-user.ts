@@ -6,6 +6,7 @@ import { recordAudit } from '../audit/record-audit.js';
 import type { RequestScope } from '../auth/actor.js';
 import { hashPassword } from '../auth/password.js';
 import { ForbiddenError, InvalidInputError, NotFoundError, UnauthenticatedError, isUniqueViolation } from '../errors.js';
+import { isUuid } from '../ids.js';
 import { EmailTakenError } from './errors.js';
 import { checkPassword, normalizeEmail } from './validate-credentials.js';
 
@@ -36,6 +37,7 @@ export async function createUser(em: EntityManager, scope: RequestScope, input: 
   } else {
     if (!input.siteId) throw new InvalidInputError(`siteId is required for ${input.role}`, { field: 'siteId' });
     siteId = input.siteId;
+    if (!isUuid(siteId)) throw new NotFoundError('Site');
     if (actor.role === Role.SITE_ADMIN) {
       if (siteId !== actor.siteId) throw new NotFoundError('Site');
       if (!SITE_ADMIN_GRANTS.has(input.role)) throw new ForbiddenError('A SITE_ADMIN can create OPERATOR and CUSTOMER users only');

@@ -4,6 +4,7 @@ import { Wallet } from '../../entities/wallet.entity.js';
 import { recordAudit } from '../audit/record-audit.js';
 import type { RequestScope } from '../auth/actor.js';
 import { ForbiddenError, InvalidInputError, NotFoundError } from '../errors.js';
+import { isUuid } from '../ids.js';
 import { WalletStatusConflictError } from './errors.js';
 
 /**
@@ -15,24 +16,33 @@ export async function setWalletStatus(em: EntityManager, scope: RequestScope, id
   if (status !== WalletStatus.DISABLED && status !== WalletStatus.AVAILABLE) {
     throw new InvalidInputError(`${status} is set by the order flow, not by hand`, { field: 'status' });
   }
-  // DISABLED from anything but ALLOCATED; AVAILABLE again only from DISABLED.
-  const allowedFrom = status === WalletStatus.DISABLED ? `status <> 'ALLOCATED'` : `status = 'DISABLED'`;
+  if (!isUuid(id)) throw new NotFoundError('Wallet');
+  // DISABLED from anything but ALLOCATED, keeping a running cool-down; re-enabled from DISABLED only,
+  // and back to COOLING_DOWN if that cool-down has not passed, so disabling never skips it.
+  const sql =
+    status === WalletStatus.DISABLED
+      ? `with prev as (select id, status from wallet where id = ? and site_id = ? for update)
+         update wallet w set status = 'DISABLED', updated_at = now()
+         from prev where w.id = prev.id and prev.status <> 'ALLOCATED'
+         returning prev.status as previous, w.status as current`
+      : `with prev as (select id, status from wallet where id = ? and site_id = ? for update)
+         update wallet w set
+           status = (case when w.cooling_down_until > now() then 'COOLING_DOWN' else 'AVAILABLE' end)::wallet_status,
+           cooling_down_until = case when w.cooling_down_until > now() then w.cooling_down_until end,
+           updated_at = now()
+         from prev where w.id = prev.id and prev.status = 'DISABLED'
+         returning prev.status as previous, w.status as current`;
   return em.transactional(async (tx) => {
-    const rows = await tx.execute<{ previous: WalletStatus }[]>(
-      `with prev as (select id, status from wallet where id = ? and site_id = ? for update)
-       update wallet w set status = ?, cooling_down_until = null, updated_at = now()
-       from prev where w.id = prev.id and prev.${allowedFrom}
-       returning prev.status as previous`,
-      [id, scope.siteId, status],
-    );
+    const rows = await tx.execute<{ previous: WalletStatus; current: WalletStatus }[]>(sql, [id, scope.siteId]);
     const wallet = await tx.findOne(Wallet, { id, site: scope.siteId }, { refresh: true });
     if (!wallet) throw new NotFoundError('Wallet');
     if (!rows[0]) {
-      if (wallet.status === status) return wallet; // already there: idempotent
+      // Already there (or resting before it is available again): idempotent.
+      if (wallet.status === status || (status === WalletStatus.AVAILABLE && wallet.status === WalletStatus.COOLING_DOWN)) return wallet;
       throw new WalletStatusConflictError(`A ${wallet.status} wallet cannot be set to ${status}`, { status: wallet.status });
     }
-    if (rows[0].previous !== status) {
-      recordAudit(tx, scope, { action: 'wallet.status_changed', targetType: 'Wallet', targetId: id, details: { from: rows[0].previous, to: status } });
+    if (rows[0].previous !== rows[0].current) {
+      recordAudit(tx, scope, { action: 'wallet.status_changed', targetType: 'Wallet', targetId: id, details: { from: rows[0].previous, to: rows[0].current } });
     }
     return wallet;
   });

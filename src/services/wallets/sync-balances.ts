@@ -30,6 +30,16 @@ export interface SyncReport {
   withoutPaymentAsset: number;
 }
 
+/**
+ * A short reason for an operator: error code and message, never an endpoint URL (RPC URLs often carry
+ * an API key in their path or query).
+ */
+export function describeReadError(e: unknown): string {
+  const err = e as { code?: unknown; shortMessage?: unknown; message?: unknown };
+  const text = typeof err.shortMessage === 'string' ? `${String(err.code ?? 'ERROR')}: ${err.shortMessage}` : String(err.message ?? e);
+  return text.replace(/\b[a-z][a-z0-9+.-]*:\/\/\S+/gi, '[endpoint]').slice(0, 200);
+}
+
 interface Row {
   id: string;
   site_id: string;
@@ -70,27 +80,34 @@ export async function syncWalletBalances(em: EntityManager, readers: BalanceRead
       report.failed.push({ walletId: r.id, network: r.network, address: r.address, error: `no ${r.network} endpoint configured` });
       return;
     }
+    // Taken before the read: a slower, older read must never overwrite a newer stored balance.
+    const readAt = new Date();
     let balance: bigint;
     try {
       balance = await retryRead((signal) => reader.balanceOf(r.contract_address!, r.address, signal), opts);
     } catch (e) {
-      report.failed.push({ walletId: r.id, network: r.network, address: r.address, error: (e as Error).message.slice(0, 300) });
+      report.failed.push({ walletId: r.id, network: r.network, address: r.address, error: describeReadError(e) });
       return;
     }
     report.synced++;
     const value = balance.toString();
-    if (value === r.balance && r.asset_id === r.balance_asset_id) {
-      await em.execute(`update wallet set balance_synced_at = now() where id = ?`, [r.id]);
-      return;
-    }
-    report.changed++;
-    await em.fork().transactional(async (tx) => {
-      await tx.execute(`update wallet set balance = ?, balance_asset_id = ?, balance_synced_at = now() where id = ?`, [value, r.asset_id, r.id]);
-      await tx.execute(
-        `insert into wallet_balance_snapshot (id, site_id, wallet_id, asset_id, balance, synced_at) values (?, ?, ?, ?, ?, now())`,
-        [randomUUID(), r.site_id, r.id, r.asset_id, value],
+    const outcome = await em.fork().transactional(async (tx) => {
+      const [prev] = await tx.execute<{ balance: string | null; asset: string | null }[]>(
+        `with old as (select id, balance::text as balance, balance_asset_id from wallet where id = ? for update)
+         update wallet w set balance = ?, balance_asset_id = ?, balance_synced_at = ?
+         from old where w.id = old.id and (w.balance_synced_at is null or w.balance_synced_at <= ?)
+         returning old.balance as balance, old.balance_asset_id as asset`,
+        [r.id, value, r.asset_id, readAt, readAt],
       );
+      if (!prev) return 'stale';
+      if (prev.balance === value && prev.asset === r.asset_id) return 'same';
+      await tx.execute(
+        `insert into wallet_balance_snapshot (id, site_id, wallet_id, asset_id, balance, synced_at) values (?, ?, ?, ?, ?, ?)`,
+        [randomUUID(), r.site_id, r.id, r.asset_id, value, readAt],
+      );
+      return 'changed';
     });
+    if (outcome === 'changed') report.changed++;
   });
   return report;
 }

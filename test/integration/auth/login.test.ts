@@ -6,8 +6,9 @@ const ME = '{ me { id email role site { id } } }';
 
 let t: TestApp;
 beforeAll(async () => {
-  // TRUST_PROXY lets each test speak from its own address, so per-IP limits do not leak between tests.
-  t = await startTestApp({ LOGIN_MAX_FAILURES: '10', LOGIN_WINDOW_SECONDS: '900', TRUST_PROXY: 'true' });
+  // The tests are the proxy (loopback): each speaks from its own X-Forwarded-For address, so per-IP
+  // limits do not leak between tests.
+  t = await startTestApp({ LOGIN_MAX_FAILURES: '10', LOGIN_WINDOW_SECONDS: '900', TRUST_PROXY: 'loopback' });
 });
 afterAll(() => t.stop());
 
@@ -94,7 +95,7 @@ describe('login rate limit', () => {
   });
 
   it('limits one IP across many emails', async () => {
-    const ip = await startTestApp({ TRUST_PROXY: 'true' });
+    const ip = await startTestApp({ TRUST_PROXY: 'loopback' });
     try {
       const results = [];
       for (let i = 0; i < 12; i++) {
@@ -111,13 +112,35 @@ describe('login rate limit', () => {
     }
   });
 
-  it('a successful login clears the failures of that email', async () => {
+  it('takes the client address a trusted proxy saw, not one the client put in front of it', async () => {
+    const spoof = await startTestApp({ TRUST_PROXY: 'loopback' });
+    const direct = await startTestApp({ TRUST_PROXY: 'false' });
+    try {
+      // Through the (loopback) proxy: the client prepends fake addresses; the proxy appends the real one.
+      for (let i = 0; i < 11; i++) {
+        await spoof.gql(LOGIN, { e: `v${i}@spoof.test`, p: 'wrong-password' }, { headers: { 'x-forwarded-for': `198.18.0.${i}, 203.0.113.50` } });
+      }
+      const limited = await spoof.gql(LOGIN, { e: 'new@spoof.test', p: 'wrong-password' }, { headers: { 'x-forwarded-for': '198.18.9.9, 203.0.113.50' } });
+      expect(limited.errors![0]!.extensions!.code).toBe('RATE_LIMITED');
+      const ips = await spoof.app.db.orm.em.fork().getConnection().execute<{ key: string }[]>(`select key from rate_limit_bucket where key like 'login:ip:%'`);
+      expect(ips.map((r) => r.key)).toEqual(['login:ip:203.0.113.50']);
+      // Without a trusted proxy the header is ignored altogether.
+      for (let i = 0; i < 11; i++) await direct.gql(LOGIN, { e: `w${i}@direct.test`, p: 'wrong-password' }, { headers: { 'x-forwarded-for': `198.18.1.${i}` } });
+      const keys = await direct.app.db.orm.em.fork().getConnection().execute<{ key: string }[]>(`select key from rate_limit_bucket where key like 'login:ip:%'`);
+      expect(keys.map((r) => r.key)).toEqual([expect.stringMatching(/^login:ip:(::ffff:)?127\.0\.0\.1$/)]);
+    } finally {
+      await spoof.stop();
+      await direct.stop();
+    }
+  });
+
+  it("a successful login takes back only its own hit: the failures before it still count", async () => {
     await createSiteFixture(t, 'reset-site');
     const email = 'operator@reset-site.test';
     const from = (i: number) => ({ headers: { 'x-forwarded-for': `198.51.100.${i}` } });
     for (let i = 0; i < 9; i++) await t.gql(LOGIN, { e: email, p: 'wrong-password' }, from(i));
     expect((await t.gql(LOGIN, { e: email, p: PASSWORD }, from(100))).errors).toBeUndefined();
-    for (let i = 0; i < 9; i++) expect((await t.gql(LOGIN, { e: email, p: 'wrong-password' }, from(i + 10))).errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
+    // The tenth failure is still allowed (the success did not count), the eleventh attempt is not.
     expect((await t.gql(LOGIN, { e: email, p: 'wrong-password' }, from(50))).errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
     expect((await t.gql(LOGIN, { e: email, p: 'wrong-password' }, from(51))).errors![0]!.extensions!.code).toBe('RATE_LIMITED');
   });

@@ -72,11 +72,11 @@ describe('wallet key custody across restarts', () => {
     try {
       const ring = keyring(app.config.WALLET_MASTER_KEYS);
       const first = await rotateWalletKeysBatch(app.db.orm.em.fork(), ring, 20);
-      expect(first).toEqual({ rotated: 20, remaining: 30, newestVersion: 2 });
+      expect(first).toEqual({ rotated: 20, remaining: 30, newestVersion: 2, failed: [] });
       // A crash here loses nothing: the next run picks up where the data says it stopped.
       const progress: number[] = [];
       const rest = await rotateAllWalletKeys(app.db.orm.em.fork(), ring, { batchSize: 7, onProgress: (p) => progress.push(p.remaining) });
-      expect(rest).toEqual({ rotated: 30, remaining: 0 });
+      expect(rest).toEqual({ rotated: 30, remaining: 0, failed: [] });
       expect(progress.at(-1)).toBe(0);
       const rows = await app.db.orm.em.fork().getConnection().execute<{ id: string; network: Network; address: string; sealed_key: Buffer; key_version: number }[]>(
         'select id, network, address, sealed_key, key_version from wallet',
@@ -87,7 +87,7 @@ describe('wallet key custody across restarts', () => {
         if (plaintexts.has(r.id)) expect(opened).toBe(plaintexts.get(r.id));
       }
       // Nothing left to do: a second run is a no-op.
-      expect(await rotateAllWalletKeys(app.db.orm.em.fork(), ring, { batchSize: 7 })).toEqual({ rotated: 0, remaining: 0 });
+      expect(await rotateAllWalletKeys(app.db.orm.em.fork(), ring, { batchSize: 7 })).toEqual({ rotated: 0, remaining: 0, failed: [] });
     } finally {
       await app.stop();
     }
@@ -98,8 +98,9 @@ describe('wallet key custody across restarts', () => {
     await app.stop();
   });
 
-  it('fails loudly on a tampered ciphertext and changes nothing', async () => {
-    const app = await startApp(config(`3:${key()},${V2}`), logger);
+  it('reports a tampered ciphertext, leaves it untouched and rotates the rest', async () => {
+    const V3 = `3:${key()}`;
+    const app = await startApp(config(`${V3},${V2}`), logger);
     try {
       const conn = app.db.orm.em.fork().getConnection();
       const [victim] = await conn.execute<{ id: string; sealed_key: Buffer }[]>('select id, sealed_key from wallet order by id limit 1');
@@ -107,12 +108,38 @@ describe('wallet key custody across restarts', () => {
       tampered[20]! ^= 0xff;
       await conn.execute('update wallet set sealed_key = ? where id = ?', [tampered, victim!.id]);
       const ring = keyring(app.config.WALLET_MASTER_KEYS);
-      await expect(rotateWalletKeysBatch(app.db.orm.em.fork(), ring, 100)).rejects.toThrow(new RegExp(`wallet ${victim!.id}: private key cannot be decrypted`));
-      // The batch was one transaction: nothing in it moved to v3.
-      const versions = await conn.execute<{ key_version: number; n: string }[]>('select key_version, count(*) as n from wallet group by 1');
-      expect(versions).toEqual([{ key_version: 2, n: '50' }]);
+      const result = await rotateAllWalletKeys(app.db.orm.em.fork(), ring, { batchSize: 10 });
+      expect(result).toEqual({ rotated: 49, remaining: 1, failed: [victim!.id] });
+      const [after] = await conn.execute<{ sealed_key: Buffer; key_version: number }[]>('select sealed_key, key_version from wallet where id = ?', [victim!.id]);
+      expect(after!.key_version).toBe(2);
+      expect(after!.sealed_key.equals(tampered)).toBe(true);
+      // Through the job, the failure is reported without the key or the ids in the reason.
+      await app.jobs.agenda.now('wallets.rotate-keys');
+      await app.jobs.startProcessing();
+      const end = Date.now() + 15000;
+      let reason: string | undefined;
+      while (!reason && Date.now() < end) {
+        reason = (await app.jobs.stats()).find((j) => j.name === 'wallets.rotate-keys')?.lastFailureReason ?? undefined;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(reason).toBe('1 wallet key(s) could not be opened and were not rotated (ids in the log)');
     } finally {
       await app.stop();
+    }
+  });
+
+  it('never rotates backwards: a process with an older key list refuses', async () => {
+    const app = await startApp(config(`3:${key()},${V2}`), logger).catch((e: Error) => e);
+    // Start-up already refuses a key list that cannot open the database's newest version...
+    expect(app).toBeInstanceOf(Error);
+    // ...and a process that started before the new key arrived refuses to rotate.
+    const stale = keyring([{ version: 2, key: Buffer.from(V2.slice(2), 'base64') }]);
+    const orm = (await import('../../../src/db/orm.js')).connectOrm;
+    const o = await orm(db.url, 2);
+    try {
+      await expect(rotateWalletKeysBatch(o.em.fork(), stale, 10)).rejects.toThrow(/newer than this process's newest \(2\): refusing to rotate backwards/);
+    } finally {
+      await o.close(true);
     }
   });
 

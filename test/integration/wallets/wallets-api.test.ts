@@ -180,6 +180,25 @@ describe('wallet status, listing and isolation', () => {
     }
   });
 
+  it('keeps a running cool-down when a wallet is disabled and re-enabled', async () => {
+    const r = await t.gql<{ generateWallets: { id: string }[] }>(GENERATE, { n: 'TRON', c: 1 }, { token: a.adminToken });
+    const id = r.data!.generateWallets[0]!.id;
+    await rows(`update wallet set status = 'COOLING_DOWN', cooling_down_until = now() + interval '30 minutes' where id = ?`, [id]);
+    expect((await t.gql<{ setWalletStatus: { status: string } }>(SET_STATUS, { id, s: 'DISABLED' }, { token: a.adminToken })).data!.setWalletStatus.status).toBe('DISABLED');
+    const back = await t.gql<{ setWalletStatus: { status: string } }>(SET_STATUS, { id, s: 'AVAILABLE' }, { token: a.adminToken });
+    expect(back.data!.setWalletStatus.status).toBe('COOLING_DOWN');
+    const [row] = await rows('select cooling_down_until > now() as resting from wallet where id = ?', [id]);
+    expect(row!.resting).toBe(true);
+    // Once the cool-down is over, re-enabling a disabled wallet makes it AVAILABLE.
+    await rows(`update wallet set status = 'DISABLED', cooling_down_until = now() - interval '1 second' where id = ?`, [id]);
+    expect((await t.gql<{ setWalletStatus: { status: string } }>(SET_STATUS, { id, s: 'AVAILABLE' }, { token: a.adminToken })).data!.setWalletStatus.status).toBe('AVAILABLE');
+  });
+
+  it('answers a malformed wallet id like a missing one', async () => {
+    const r = await t.gql(SET_STATUS, { id: 'abc', s: 'DISABLED' }, { token: a.adminToken });
+    expect(r.errors![0]!.extensions!.code).toBe('NOT_FOUND');
+  });
+
   it("treats another site's wallet as missing (NOT_FOUND) and lists only the caller's", async () => {
     const r = await t.gql(SET_STATUS, { id: walletId, s: 'DISABLED' }, { token: b.adminToken });
     expect(r.errors![0]!.extensions!.code).toBe('NOT_FOUND');

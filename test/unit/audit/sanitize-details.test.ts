@@ -17,6 +17,10 @@ describe('sanitizeDetails', () => {
     expect(JSON.stringify(out)).not.toMatch(/hunter2|0xabc/);
   });
 
+  it('keeps data whose name merely contains "token"', () => {
+    expect(sanitizeDetails({ tokenAmount: '12.5', accessToken: 'abc', token: 'x' })).toEqual({ tokenAmount: '12.5', accessToken: '[redacted]', token: '[redacted]' });
+  });
+
   it('truncates very deep structures instead of failing', () => {
     let deep: Record<string, unknown> = { v: 1 };
     for (let i = 0; i < 10; i++) deep = { d: deep };

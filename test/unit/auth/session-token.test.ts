@@ -7,7 +7,7 @@ describe('session tokens', () => {
   it('round-trips the claims', async () => {
     const { token, expiresAt } = await issueSessionToken({ userId: 'u1', role: Role.OPERATOR, siteId: 's1' }, SECRET, 60);
     expect(expiresAt.getTime()).toBeGreaterThan(Date.now());
-    expect(await verifySessionToken(token, SECRET)).toEqual({ ok: true, claims: { userId: 'u1', role: Role.OPERATOR, siteId: 's1' } });
+    expect(await verifySessionToken(token, SECRET)).toEqual({ ok: true, claims: { userId: 'u1', role: Role.OPERATOR, siteId: 's1' }, expiresAt });
   });
 
   it('says expired for an expired token', async () => {

@@ -48,13 +48,21 @@ describe('loadConfig', () => {
     expect(keys.map((k) => k.version)).toEqual([2, 1]);
   });
 
+  it('refuses the public development master key in production', () => {
+    const devKey = loadConfig({}).WALLET_MASTER_KEYS[0]!.key.toString('base64');
+    expect(problems({ ...PROD_MIN, WALLET_MASTER_KEYS: `2:${Buffer.alloc(32, 3).toString('base64')},1:${devKey}` }).join()).toMatch(/public development key/);
+  });
+
   it('requires both bootstrap variables together in production', () => {
     expect(problems({ ...PROD_MIN, BOOTSTRAP_ADMIN_EMAIL: 'a@b.co' }).join()).toMatch(/must be set together/);
     expect(problems({ ...PROD_MIN, BOOTSTRAP_ADMIN_EMAIL: 'a@b.co', BOOTSTRAP_ADMIN_PASSWORD: 'long-enough-password' })).toEqual([]);
   });
 
   it('parses booleans and treats empty strings as unset', () => {
-    expect(loadConfig({ TRUST_PROXY: 'yes', MIGRATE_ON_START: '0', PORT: '' })).toMatchObject({ TRUST_PROXY: true, MIGRATE_ON_START: false, PORT: 4000 });
+    expect(loadConfig({ TRUST_PROXY: '1', MIGRATE_ON_START: '0', PORT: '' })).toMatchObject({ TRUST_PROXY: 1, MIGRATE_ON_START: false, PORT: 4000 });
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).TRUST_PROXY).toEqual(['loopback', '10.0.0.0/8']);
+    expect(loadConfig({}).TRUST_PROXY).toBe(false);
+    expect(problems({ TRUST_PROXY: 'true' }).join()).toMatch(/TRUST_PROXY must be false, a hop count/);
   });
 
   it('parses --role and refuses unknown roles', () => {

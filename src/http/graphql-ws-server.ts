@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server } from 'node:http';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { GraphQLError, NoSchemaIntrospectionCustomRule, parse, specifiedRules, validate, type GraphQLFormattedError, type GraphQLSchema, type ValidationRule } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import { SITE_FILTER } from '../entities/site-scope.js';
+import type { Logger } from '../logger.js';
+import type { AppDeps, GraphQLContext } from '../schema/context.js';
+import { resolveRequestScope } from './request-scope.js';
+
+type WsExtra = {
+  authorization?: string;
+  siteHeader?: string | null;
+  ip?: string | null;
+  expiryTimer?: NodeJS.Timeout;
+};
+
+/** Errors raised before execution (parse, validation, limits) are the client's: BAD_USER_INPUT. */
+function inputError(e: GraphQLError, reason: string): GraphQLError {
+  return new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'BAD_USER_INPUT', reason } });
+}
+
+/**
+ * graphql-ws on the HTTP server's /graphql path. The caller is authenticated at connect AND again for
+ * every operation (a deleted, re-roled or expired account loses the socket, not just HTTP), the socket
+ * closes itself when the token expires, and every operation goes through the same token, depth,
+ * alias, cost and introspection limits as HTTP.
+ */
+export function startGraphQLWsServer(opts: {
+  schema: GraphQLSchema;
+  httpServer: Server;
+  orm: MikroORM;
+  deps: AppDeps;
+  logger: Logger;
+  validationRules: readonly ValidationRule[];
+  clientIp: (req: IncomingMessage) => string | null;
+  formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+}): { dispose(): Promise<void> } {
+  const { config } = opts.deps;
+  const rules = [...specifiedRules, ...opts.validationRules, ...(config.isProduction ? [NoSchemaIntrospectionCustomRule] : [])];
+  const wsServer = new WebSocketServer({ server: opts.httpServer, path: '/graphql', maxPayload: config.BODY_LIMIT_BYTES });
+
+  const authenticateSocket = async (extra: WsExtra) => {
+    const em = opts.orm.em.fork();
+    const r = await resolveRequestScope(em, { authorization: extra.authorization, siteHeader: extra.siteHeader, ip: extra.ip ?? null }, config.JWT_SECRET);
+    return { em, r };
+  };
+
+  const cleanup = useServer<Record<string, unknown>, WsExtra>(
+    {
+      schema: opts.schema,
+      onConnect: async (ctx) => {
+        const params = ctx.connectionParams ?? {};
+        const authorization = typeof params.authorization === 'string' ? params.authorization : undefined;
+        if (!authorization) {
+          ctx.extra.socket.close(4401, 'Unauthorized: send { authorization: "Bearer <token>" } in connection_init');
+          return false;
+        }
+        Object.assign(ctx.extra, {
+          authorization,
+          siteHeader: typeof params['x-site-id'] === 'string' ? params['x-site-id'] : null,
+          ip: opts.clientIp(ctx.extra.request),
+        });
+        const { r } = await authenticateSocket(ctx.extra);
+        if (!r.ok) {
+          ctx.extra.socket.close(r.failure.kind === 'unauthenticated' ? 4401 : 4403, `${r.failure.kind === 'unauthenticated' ? 'Unauthorized' : 'Forbidden'}: ${r.failure.message}`);
+          return false;
+        }
+        if (r.expiresAt) {
+          const ms = Math.max(0, r.expiresAt.getTime() - Date.now());
+          ctx.extra.expiryTimer = setTimeout(() => ctx.extra.socket.close(4401, 'Unauthorized: session expired'), Math.min(ms, 2 ** 31 - 1));
+          ctx.extra.expiryTimer.unref();
+        }
+        return true;
+      },
+      onClose: (ctx) => clearTimeout(ctx.extra.expiryTimer),
+      onSubscribe: async (ctx, _id, payload) => {
+        const { em, r } = await authenticateSocket(ctx.extra);
+        if (!r.ok) {
+          ctx.extra.socket.close(4401, `Unauthorized: ${r.failure.message}`);
+          return [new GraphQLError(r.failure.message, { extensions: { code: 'UNAUTHENTICATED' } })];
+        }
+        let document;
+        try {
+          document = parse(payload.query, { maxTokens: config.GRAPHQL_MAX_TOKENS });
+        } catch (e) {
+          return [inputError(e instanceof GraphQLError ? e : new GraphQLError(String(e)), 'GRAPHQL_PARSE_FAILED')];
+        }
+        const errors = validate(opts.schema, document, rules);
+        if (errors.length) return errors.map((e) => inputError(e, 'GRAPHQL_VALIDATION_FAILED'));
+        em.setFilterParams(SITE_FILTER, { siteId: r.scope.siteId });
+        const requestId = randomUUID();
+        const contextValue: GraphQLContext = {
+          ...r.scope,
+          em,
+          requestId,
+          requestedSiteId: ctx.extra.siteHeader ?? null,
+          log: opts.logger.child({ requestId }),
+          deps: opts.deps,
+        };
+        return { schema: opts.schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
+      },
+      // Errors leave through the same map as over HTTP: codes kept, internals masked and logged.
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors ? { ...result, errors: result.errors.map((e) => opts.formatError(e.toJSON(), e)) } : result,
+      onError: (_ctx, _id, _payload, errors) => errors.map((e) => opts.formatError(e.toJSON(), e)),
+    },
+    wsServer,
+  );
+  return { dispose: async () => cleanup.dispose() };
+}
