@@ -74,6 +74,9 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     if (config.MIGRATE_ON_START) {
       const applied = await migrate(db.orm);
       if (applied.length) logger.info({ applied }, 'applied migrations');
+    } else {
+      const pending = await db.orm.migrator.getPending();
+      if (pending.length) throw new Error(`the database has ${pending.length} pending migration(s): run npm run migrate (or set MIGRATE_ON_START=1 on one instance)`);
     }
     // A wrong WALLET_MASTER_KEYS must stop the process now, not at the first payout.
     const ring = keyring(config.WALLET_MASTER_KEYS);

@@ -45,10 +45,13 @@ describe('transport-level bad input', () => {
     expect(r.json().errors[0]!.extensions.code).toBe('BAD_USER_INPUT');
   });
 
-  it('refuses a simple cross-site form post (CSRF prevention)', async () => {
-    const res = await fetch(t.app.graphqlUrl + '?query=%7Bme%7Bid%7D%7D', { method: 'GET' });
-    expect(res.status).toBe(400);
-    expect(await res.text()).toMatch(/CSRF|preflight/i);
+  it('refuses requests a browser would send cross-site without a preflight (CSRF prevention)', async () => {
+    const form = await fetch(t.app.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'query=%7Bme%7Bid%7D%7D' });
+    expect(form.status).toBe(400);
+    expect(await form.text()).toMatch(/CSRF|preflight/i);
+    const get = await fetch(t.app.graphqlUrl + '?query=%7Bme%7Bid%7D%7D', { method: 'GET' });
+    expect(get.status).toBe(400);
+    expect(await get.text()).toMatch(/CSRF|preflight/i);
   });
 });
 
@@ -74,9 +77,25 @@ describe('GraphQL-level bad input', () => {
     expect(wrongVariable.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
   });
 
-  it('hides field suggestions only in production', async () => {
+  it('hides field suggestions and introspection in production only', async () => {
     const r = await t.gql('{ me { emial } }');
     expect(r.errors![0]!.message).toMatch(/Did you mean/);
+    expect((await t.gql('{ __schema { queryType { name } } }')).errors).toBeUndefined();
+    const prod = await startTestApp({
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      MIGRATE_ON_START: '1',
+      WALLET_MASTER_KEYS: `1:${Buffer.alloc(32, 5).toString('base64')}`,
+      LOG_LEVEL: 'silent',
+    });
+    try {
+      const hidden = await prod.gql('{ me { emial } }');
+      expect(hidden.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
+      expect(hidden.errors![0]!.message).not.toMatch(/Did you mean/);
+      expect((await prod.gql('{ __schema { queryType { name } } }')).errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
+    } finally {
+      await prod.stop();
+    }
   });
 
   it('refuses a query deeper than 10 before executing it', async () => {

@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import { SignJWT } from 'jose';
-import { startTestApp, type TestApp } from '../../support/test-app.js';
+import { createSiteFixture, startTestApp, type TestApp } from '../../support/test-app.js';
 
 let t: TestApp;
 let wsUrl: string;
@@ -35,6 +35,83 @@ function run(connectionParams: Record<string, unknown> | undefined, query: strin
     ws.on('error', reject);
   });
 }
+
+/** One socket, several operations in turn: to see what changes for an open connection. */
+async function session(connectionParams: Record<string, unknown>) {
+  const ws = new WebSocket(wsUrl, 'graphql-transport-ws');
+  let closed: { code: number; reason: string } | undefined;
+  const waiters = new Map<string, (v: unknown) => void>();
+  const results = new Map<string, unknown>();
+  ws.on('close', (code, reason) => {
+    closed = { code, reason: reason.toString() };
+    for (const w of waiters.values()) w({ closed });
+  });
+  await new Promise<void>((ok, fail) => {
+    ws.on('error', fail);
+    ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: connectionParams })));
+    ws.on('message', (raw) => {
+      const msg = JSON.parse(raw.toString()) as { type: string; id?: string; payload?: unknown };
+      if (msg.type === 'connection_ack') ok();
+      if (msg.type === 'next') results.set(msg.id!, msg.payload);
+      if (msg.type === 'error') results.set(msg.id!, { errors: msg.payload });
+      if ((msg.type === 'complete' || msg.type === 'error') && msg.id) waiters.get(msg.id)?.(results.get(msg.id));
+    });
+  });
+  let n = 0;
+  return {
+    run(query: string): Promise<unknown> {
+      const id = String(++n);
+      return new Promise((ok) => {
+        waiters.set(id, ok);
+        if (closed) return ok({ closed });
+        ws.send(JSON.stringify({ id, type: 'subscribe', payload: { query } }));
+      });
+    },
+    closed: () => closed,
+    close: () => ws.close(),
+  };
+}
+
+const codeOf = (r: unknown) => (r as { errors?: { extensions?: { code?: string } }[] }).errors?.[0]?.extensions?.code;
+
+describe('graphql-ws on an open connection', () => {
+  it('applies a role change to the next operation on the same socket', async () => {
+    const f = await createSiteFixture(t, 'ws-demote');
+    const s = await session({ authorization: `Bearer ${f.adminToken}` });
+    expect(codeOf(await s.run('{ walletPoolStats { network } }'))).toBeUndefined();
+    await t.app.db.orm.em.fork().getConnection().execute(`update app_user set role = 'CUSTOMER' where email = ?`, ['site_admin@ws-demote.test']);
+    expect(codeOf(await s.run('{ walletPoolStats { network } }'))).toBe('FORBIDDEN');
+    s.close();
+  });
+
+  it('closes the socket with 4401 once the account is gone', async () => {
+    const f = await createSiteFixture(t, 'ws-gone');
+    const s = await session({ authorization: `Bearer ${f.customerToken}` });
+    expect(codeOf(await s.run('{ me { id } }'))).toBeUndefined();
+    await t.app.db.orm.em.fork().getConnection().execute(`delete from app_user where email = ?`, ['customer@ws-gone.test']);
+    const r = (await s.run('{ me { id } }')) as { closed?: { code: number }; errors?: unknown[] };
+    expect(r.closed?.code ?? s.closed()?.code).toBe(4401);
+  });
+
+  it('answers parse errors, unknown fields and the token limit with BAD_USER_INPUT, not internal errors', async () => {
+    const s = await session({ authorization: `Bearer ${await t.adminToken()}` });
+    expect(codeOf(await s.run('{ me { id '))).toBe('BAD_USER_INPUT');
+    expect(codeOf(await s.run('{ me { password } }'))).toBe('BAD_USER_INPUT');
+    expect(codeOf(await s.run(`{ me { ${'id '.repeat(2100)} } }`))).toBe('BAD_USER_INPUT');
+    expect(t.logs.some((l) => l.includes('internal error'))).toBe(false);
+    s.close();
+  });
+
+  it('closes the socket with 4401 when the token expires', async () => {
+    const { issueSessionToken } = await import('../../../src/services/auth/session-token.js');
+    const admin = (await t.app.db.orm.em.fork().getConnection().execute<{ id: string }[]>(`select id from app_user where role = 'SUPER_ADMIN'`))[0]!;
+    const { token } = await issueSessionToken({ userId: admin.id, role: 'SUPER_ADMIN' as never, siteId: null }, 'test-secret-that-is-long-enough-0123456789', 60, 'api', new Date(Date.now() - 58_500));
+    const s = await session({ authorization: `Bearer ${token}` });
+    const end = Date.now() + 5000;
+    while (!s.closed() && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    expect(s.closed()).toEqual({ code: 4401, reason: 'Unauthorized: session expired' });
+  });
+});
 
 describe('graphql-ws authentication', () => {
   it('closes an anonymous connection with 4401 instead of serving it', async () => {

@@ -48,6 +48,12 @@ describe('the vestline process', () => {
     });
     afterAll(() => db.drop());
 
+    it('refuses to start on an unmigrated database when it may not migrate, saying what to run', async () => {
+      const p = runMain({ NODE_ENV: 'production', DATABASE_URL: db.url, JWT_SECRET: 'x'.repeat(40), WALLET_MASTER_KEYS: `1:${Buffer.alloc(32, 9).toString('base64')}`, PORT: '0', HOST: '127.0.0.1' });
+      expect(await p.exited).toBe(1);
+      expect(p.output()).toMatch(/pending migration\(s\): run npm run migrate/);
+    });
+
     it('starts, serves, and on SIGTERM closes everything and exits 0', async () => {
       const p = runMain({ NODE_ENV: 'production', DATABASE_URL: db.url, JWT_SECRET: 'x'.repeat(40), WALLET_MASTER_KEYS: `1:${Buffer.alloc(32, 9).toString('base64')}`, PORT: '0', MIGRATE_ON_START: '1', HOST: '127.0.0.1' });
       await p.waitFor(/"msg":"vestline started"/);
