@@ -103,7 +103,9 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
       deps: { orm: db.orm, config, logger, keyring: ring, chain: chain.readers, metrics },
       logger,
     });
-    cleanups.unshift(() => jobs.close(config.SHUTDOWN_TIMEOUT_MS));
+    let shutdownDeadline = Infinity;
+    // Jobs get whatever is left of the shutdown budget once HTTP is closed (at least one second).
+    cleanups.unshift(() => jobs.close(Math.max(1000, Math.min(config.SHUTDOWN_TIMEOUT_MS, shutdownDeadline - Date.now()))));
 
     const app = express();
     app.disable('x-powered-by');
@@ -182,7 +184,10 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
       bootstrap,
       stop() {
         stopped ??= (async () => {
+          // Not ready first, then keep serving for the drain delay while load balancers take us out.
           stopping = true;
+          if (config.SHUTDOWN_DRAIN_DELAY_MS) await new Promise((r) => setTimeout(r, config.SHUTDOWN_DRAIN_DELAY_MS));
+          shutdownDeadline = Date.now() + config.SHUTDOWN_TIMEOUT_MS;
           dashboard?.close();
           // Stop taking requests first (drains HTTP and closes graphql-ws sockets), then jobs, then the pool.
           if (graphql) await graphql.stop();

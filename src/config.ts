@@ -164,7 +164,13 @@ export const configSpec = {
     secret: true,
   }),
   AGENDA_PROCESS_EVERY_MS: spec({ schema: int(100, 600000), doc: 'How often a worker polls for due jobs (PostgreSQL also wakes it by NOTIFY).', default: () => 5000 }),
-  SHUTDOWN_TIMEOUT_MS: spec({ schema: int(100, 600000), doc: 'Longest graceful shutdown before the process exits anyway.', default: () => 30000 }),
+  SHUTDOWN_DRAIN_DELAY_MS: spec({
+    schema: int(0, 120000),
+    doc: 'On SIGTERM, how long /readyz answers 503 while requests are still served, so load balancers stop sending before the listener closes.',
+    default: (m) => (m === 'production' ? 5000 : 0),
+    defaultDoc: '`5000` (production), `0` otherwise',
+  }),
+  SHUTDOWN_TIMEOUT_MS: spec({ schema: int(100, 600000), doc: 'Budget for a graceful shutdown after the drain delay: open HTTP requests get a third of it, running jobs the rest; past it (+5 s) the process exits anyway.', default: () => 30000 }),
 } as const;
 
 type Spec = typeof configSpec;

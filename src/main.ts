@@ -52,7 +52,7 @@ async function shutdown(signal: string) {
   const force = setTimeout(() => {
     logger.error('graceful shutdown timed out');
     process.exit(1);
-  }, config.SHUTDOWN_TIMEOUT_MS + 5000);
+  }, config.SHUTDOWN_DRAIN_DELAY_MS + config.SHUTDOWN_TIMEOUT_MS + 5000);
   force.unref();
   try {
     await app.stop();

@@ -1,6 +1,7 @@
 import { MikroORM, defineConfig, type Options } from '@mikro-orm/postgresql';
 import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
 import { Migrator } from '@mikro-orm/migrations';
+import pg from 'pg';
 import { entities } from '../entities/index.js';
 import type { Logger } from '../logger.js';
 import { NotFoundError } from '../services/errors.js';
@@ -40,9 +41,24 @@ export async function connectOrm(databaseUrl: string, poolMax: number, logger?: 
   }
 }
 
+/** Arbitrary constant: every Vestline process migrating the same database takes this lock. */
+const MIGRATION_LOCK = 7_465_737_401;
+
+/**
+ * Applies pending migrations while holding a PostgreSQL advisory lock on a session of its own, so
+ * several processes starting together with MIGRATE_ON_START migrate one after the other.
+ */
 export async function migrate(orm: Orm): Promise<string[]> {
-  const applied = await orm.migrator.up();
-  return applied.map((m) => m.name);
+  const lock = new pg.Client({ connectionString: orm.config.get('clientUrl') });
+  await lock.connect();
+  try {
+    await lock.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    const applied = await orm.migrator.up();
+    return applied.map((m) => m.name);
+  } finally {
+    await lock.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+    await lock.end();
+  }
 }
 
 /** Database URL without its password, for messages. */

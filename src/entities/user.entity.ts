@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Check, Entity, Enum, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
+import { Check, Entity, Enum, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { TimestampProperty } from './columns.js';
 import { Role } from './role.js';
 import { Site } from './site.entity.js';
@@ -12,6 +12,8 @@ import { SiteScoped } from './site-scope.js';
 @Entity({ tableName: 'app_user' })
 @SiteScoped()
 @Unique({ name: 'app_user_site_email_unique', expression: 'create unique index "app_user_site_email_unique" on "app_user" ("site_id", "email") nulls not distinct' })
+// Login looks an email up across sites; the unique index leads with site_id and cannot serve it.
+@Index({ name: 'app_user_email_index', properties: ['email'] })
 @Check({ name: 'app_user_email_lower', expression: 'email = lower(email)' })
 // Only a SUPER_ADMIN lives outside a site.
 @Check({ name: 'app_user_site_matches_role', expression: "(role = 'SUPER_ADMIN') = (site_id is null)" })

@@ -91,7 +91,7 @@ export async function startGraphQLServer(opts: {
           };
         },
       },
-      ApolloServerPluginDrainHttpServer({ httpServer: opts.httpServer }),
+      ApolloServerPluginDrainHttpServer({ httpServer: opts.httpServer, stopGracePeriodMillis: Math.floor(config.SHUTDOWN_TIMEOUT_MS / 3) }),
       // No cache hints are used; the default plugin would still hook every field.
       ApolloServerPluginCacheControlDisabled(),
       config.isProduction ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),

@@ -8,7 +8,7 @@ import type { Config } from '../config.js';
 import { Role } from '../entities/role.js';
 import type { Logger } from '../logger.js';
 import { authenticate, bearerToken } from '../services/auth/authenticate.js';
-import { login } from '../services/auth/login.js';
+import { login, loginSettings } from '../services/auth/login.js';
 import { DomainError } from '../services/errors.js';
 
 export const DASHBOARD_PATH = '/admin/jobs';
@@ -66,13 +66,7 @@ export function jobDashboard(opts: { agenda: Agenda; orm: MikroORM; config: Conf
       const result = await login(
         opts.orm.em.fork(),
         { email, password, ip: opts.clientIp(req), siteId: null, audience: 'dashboard' },
-        {
-          jwtSecret: config.JWT_SECRET,
-          jwtTtlSeconds: config.JWT_TTL_SECONDS,
-          maxFailures: config.LOGIN_MAX_FAILURES,
-          windowSeconds: config.LOGIN_WINDOW_SECONDS,
-          scryptN: config.PASSWORD_SCRYPT_N,
-        },
+        loginSettings(config),
       );
       if (result.user.role !== Role.SUPER_ADMIN) {
         res.status(403).type('html').send(loginPage('Only a SUPER_ADMIN can open the job dashboard.'));

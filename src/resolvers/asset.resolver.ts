@@ -5,7 +5,7 @@ import { AssetPurpose, Network } from '../schema/assets/enums.js';
 import type { GraphQLContext } from '../schema/context.js';
 import { listAssets } from '../services/assets/list-assets.js';
 import { upsertAsset } from '../services/assets/upsert-asset.js';
-import { requireSite } from './require-site.js';
+import { requireSiteId } from '../services/auth/actor.js';
 
 @Resolver(() => AssetType)
 export class AssetResolver {
@@ -15,7 +15,7 @@ export class AssetResolver {
     @Arg('network', () => Network, { nullable: true }) network?: Network | null,
     @Arg('purpose', () => AssetPurpose, { nullable: true }) purpose?: AssetPurpose | null,
   ): Promise<AssetType[]> {
-    return (await listAssets(ctx.em, requireSite(ctx), { network, purpose })).map(toAssetType);
+    return (await listAssets(ctx.em, requireSiteId(ctx), { network, purpose })).map(toAssetType);
   }
 
   @Mutation(() => AssetType)

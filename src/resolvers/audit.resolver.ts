@@ -1,9 +1,9 @@
 import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
-import { User } from '../entities/user.entity.js';
 import { AuditEntryConnection, AuditEntryType, toAuditEntryType } from '../schema/audit/audit-entry.type.js';
 import type { GraphQLContext } from '../schema/context.js';
 import { UserType, toUserType } from '../schema/users/user.type.js';
 import { listAuditLog } from '../services/audit/list-audit-log.js';
+import { findUserById } from '../services/users/find-user.js';
 import { encodeCursor } from '../services/pagination.js';
 
 @Resolver(() => AuditEntryType)
@@ -26,8 +26,7 @@ export class AuditResolver {
   @FieldResolver(() => UserType, { nullable: true })
   async actor(@Root() entry: AuditEntryType, @Ctx() ctx: GraphQLContext): Promise<UserType | null> {
     if (!entry.actorId) return null;
-    // The actor may be a SUPER_ADMIN (no site); the entry itself was already read inside the caller's site.
-    const user = await ctx.em.findOne(User, { id: entry.actorId }, { filters: false });
+    const user = await findUserById(ctx.em, entry.actorId);
     return user ? toUserType(user) : null;
   }
 }

@@ -8,7 +8,7 @@ import { importWallet } from '../services/wallets/import-wallet.js';
 import { listWallets } from '../services/wallets/list-wallets.js';
 import { setWalletStatus } from '../services/wallets/set-wallet-status.js';
 import { walletPoolStats } from '../services/wallets/wallet-pool.js';
-import { requireSite } from './require-site.js';
+import { requireSiteId } from '../services/auth/actor.js';
 
 @Resolver(() => WalletType)
 export class WalletResolver {
@@ -19,7 +19,7 @@ export class WalletResolver {
     @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first?: number | null,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
   ): Promise<WalletConnection> {
-    const page = await listWallets(ctx.em, requireSite(ctx), { network: filter?.network, status: filter?.status, first: first ?? 50, after });
+    const page = await listWallets(ctx.em, requireSiteId(ctx), { network: filter?.network, status: filter?.status, first: first ?? 50, after });
     return {
       edges: page.items.map((w) => ({ node: toWalletType(w), cursor: encodeCursor({ at: w.createdAt, id: w.id }) })),
       pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
@@ -29,7 +29,7 @@ export class WalletResolver {
 
   @Query(() => [WalletPoolStatsType])
   walletPoolStats(@Ctx() ctx: GraphQLContext): Promise<WalletPoolStatsType[]> {
-    return walletPoolStats(ctx.em, requireSite(ctx));
+    return walletPoolStats(ctx.em, requireSiteId(ctx));
   }
 
   @Mutation(() => [WalletType], { description: 'Generate count (1-500) fresh deposit wallets; private keys are encrypted before they are stored.' })

@@ -2,9 +2,9 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { Asset } from '../../entities/asset.entity.js';
 import { AssetPurpose, Network } from '../../entities/enums.js';
 import { recordAudit } from '../audit/record-audit.js';
-import type { RequestScope } from '../auth/actor.js';
+import { requireSiteId, type RequestScope } from '../auth/actor.js';
 import { canonicalAddress } from '../chain/address.js';
-import { ForbiddenError, InvalidInputError } from '../errors.js';
+import { InvalidInputError } from '../errors.js';
 import { MAX_DECIMALS } from '../money/amount.js';
 import { AssetDecimalsLockedError } from './errors.js';
 
@@ -38,7 +38,7 @@ function validate(input: AssetInput): AssetInput & { contractAddress: string } {
  * cannot create two rows. Decimals are fixed once set.
  */
 export async function upsertAsset(em: EntityManager, scope: RequestScope, input: AssetInput): Promise<Asset> {
-  if (!scope.siteId) throw new ForbiddenError('Choose a site for this operation');
+  const siteId = requireSiteId(scope);
   const a = validate(input);
   return em.transactional(async (tx) => {
     const rows = await tx.execute<{ id: string; decimals: number; inserted: boolean }[]>(
@@ -49,11 +49,11 @@ export async function upsertAsset(em: EntityManager, scope: RequestScope, input:
          confirmations_required = excluded.confirmations_required, active = excluded.active, updated_at = now()
          where asset.decimals = excluded.decimals
        returning id, decimals, (xmax = 0) as inserted`,
-      [scope.siteId, a.network, a.symbol, a.decimals, a.contractAddress, a.purpose, a.custodyAssetId, a.confirmationsRequired, a.active],
+      [siteId, a.network, a.symbol, a.decimals, a.contractAddress, a.purpose, a.custodyAssetId, a.confirmationsRequired, a.active],
     );
     // No row back: the conflicting row exists with other decimals (the WHERE refused the update).
     if (!rows[0]) throw new AssetDecimalsLockedError();
-    const asset = await tx.findOneOrFail(Asset, { id: rows[0].id, site: scope.siteId }, { refresh: true });
+    const asset = await tx.findOneOrFail(Asset, { id: rows[0].id, site: siteId }, { refresh: true });
     recordAudit(tx, scope, {
       action: rows[0].inserted ? 'asset.created' : 'asset.updated',
       targetType: 'Asset',

@@ -1,7 +1,6 @@
 import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
 import { AuditEntry } from '../../entities/audit-entry.entity.js';
-import type { RequestScope } from '../auth/actor.js';
-import { ForbiddenError } from '../errors.js';
+import { requireSiteId, type RequestScope } from '../auth/actor.js';
 import { keysetPage, type Page } from '../pagination.js';
 
 export interface AuditLogQuery {
@@ -12,7 +11,6 @@ export interface AuditLogQuery {
 
 /** Newest first, keyset-paginated, always inside the caller's site. */
 export async function listAuditLog(em: EntityManager, scope: RequestScope, q: AuditLogQuery): Promise<Page<AuditEntry>> {
-  if (!scope.siteId) throw new ForbiddenError('Choose a site (x-site-id) to read its audit log');
-  const base: FilterQuery<AuditEntry> = { site: scope.siteId, ...(q.action ? { action: q.action } : {}) };
+  const base: FilterQuery<AuditEntry> = { site: requireSiteId(scope), ...(q.action ? { action: q.action } : {}) };
   return keysetPage(em, AuditEntry, base, 'at', q);
 }

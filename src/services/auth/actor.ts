@@ -1,3 +1,4 @@
+import { ForbiddenError } from '../errors.js';
 import type { Role } from '../../entities/role.js';
 
 /** Who is calling, as loaded from the database for this request (never just trusted from the token). */
@@ -15,4 +16,10 @@ export interface RequestScope {
   /** Effective site: the user's site, or the x-site-id a SUPER_ADMIN chose; null when none. */
   siteId: string | null;
   ip: string | null;
+}
+
+/** The site a site-scoped use case runs in; the permission rules demand one, this makes the type say so. */
+export function requireSiteId(scope: Pick<RequestScope, 'siteId'>): string {
+  if (!scope.siteId) throw new ForbiddenError('Choose a site (x-site-id) for this operation');
+  return scope.siteId;
 }

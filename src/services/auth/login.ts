@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Config } from '../../config.js';
 import { User } from '../../entities/user.entity.js';
 import { InvalidInputError, RateLimitedError } from '../errors.js';
 import { isUuid } from '../ids.js';
@@ -13,6 +14,11 @@ export interface LoginSettings {
   maxFailures: number;
   windowSeconds: number;
   scryptN: number;
+}
+
+/** The login policy from the configuration, for the GraphQL mutation and the dashboard form alike. */
+export function loginSettings(c: Pick<Config, 'JWT_SECRET' | 'JWT_TTL_SECONDS' | 'LOGIN_MAX_FAILURES' | 'LOGIN_WINDOW_SECONDS' | 'PASSWORD_SCRYPT_N'>): LoginSettings {
+  return { jwtSecret: c.JWT_SECRET, jwtTtlSeconds: c.JWT_TTL_SECONDS, maxFailures: c.LOGIN_MAX_FAILURES, windowSeconds: c.LOGIN_WINDOW_SECONDS, scryptN: c.PASSWORD_SCRYPT_N };
 }
 
 export interface LoginInput {

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Network } from '../../entities/enums.js';
 import type { Keyring } from './master-keys.js';
+import type { SealedWalletRow } from './sealed-wallet-row.js';
 import { WalletKeyDecryptionError, resealWalletKey } from './wallet-key-cipher.js';
 
 export interface RotationProgress {
@@ -9,14 +9,6 @@ export interface RotationProgress {
   newestVersion: number;
   /** Wallets whose key could not be opened in this batch (tampered, moved, wrong key): left unchanged. */
   failed: string[];
-}
-
-interface SealedRow {
-  id: string;
-  network: Network;
-  address: string;
-  sealed_key: Buffer;
-  key_version: number;
 }
 
 export class StaleKeyringError extends Error {
@@ -39,7 +31,7 @@ export async function rotateWalletKeysBatch(em: EntityManager, ring: Keyring, ba
   if (max !== null && max > newest) throw new StaleKeyringError(max, newest);
   const failed: string[] = [];
   const rotated = await em.transactional(async (tx) => {
-    const rows = await tx.execute<SealedRow[]>(
+    const rows = await tx.execute<SealedWalletRow[]>(
       `select id, network, address, sealed_key, key_version from wallet
        where key_version < ? and not (id::text = any(string_to_array(?, ',')))
        order by id limit ? for update skip locked`,

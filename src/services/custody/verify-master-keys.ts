@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Network } from '../../entities/enums.js';
 import type { Keyring } from './master-keys.js';
+import type { SealedWalletRow } from './sealed-wallet-row.js';
 import { WalletKeyDecryptionError, withWalletKey } from './wallet-key-cipher.js';
 
 export class MasterKeyMismatchError extends Error {
@@ -15,7 +15,7 @@ export class MasterKeyMismatchError extends Error {
  * its wallets. A wrong WALLET_MASTER_KEYS stops the process now instead of failing at the first payout.
  */
 export async function verifyMasterKeys(em: EntityManager, ring: Keyring): Promise<{ checked: number[] }> {
-  const rows = await em.execute<{ id: string; network: Network; address: string; sealed_key: Buffer; key_version: number }[]>(
+  const rows = await em.execute<SealedWalletRow[]>(
     `select distinct on (key_version) id, network, address, sealed_key, key_version from wallet order by key_version, id`,
   );
   for (const r of rows) {

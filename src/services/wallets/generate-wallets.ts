@@ -2,10 +2,10 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Network } from '../../entities/enums.js';
 import type { Wallet } from '../../entities/wallet.entity.js';
 import { recordAudit } from '../audit/record-audit.js';
-import type { RequestScope } from '../auth/actor.js';
+import { requireSiteId, type RequestScope } from '../auth/actor.js';
 import { generateKey } from '../chain/private-key.js';
 import type { Keyring } from '../custody/master-keys.js';
-import { ForbiddenError, InvalidInputError } from '../errors.js';
+import { InvalidInputError } from '../errors.js';
 import { newWalletRow } from './create-wallet-rows.js';
 
 export const MAX_GENERATE = 500;
@@ -17,8 +17,7 @@ export async function generateWallets(
   input: { network: Network; count: number; labelPrefix?: string | null },
   ring: Keyring,
 ): Promise<Wallet[]> {
-  if (!scope.siteId) throw new ForbiddenError('Choose a site for this operation');
-  const siteId = scope.siteId;
+  const siteId = requireSiteId(scope);
   if (!Number.isInteger(input.count) || input.count < 1 || input.count > MAX_GENERATE) {
     throw new InvalidInputError(`count must be between 1 and ${MAX_GENERATE}`, { field: 'count' });
   }

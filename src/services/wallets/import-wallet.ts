@@ -2,10 +2,10 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Network } from '../../entities/enums.js';
 import type { Wallet } from '../../entities/wallet.entity.js';
 import { recordAudit } from '../audit/record-audit.js';
-import type { RequestScope } from '../auth/actor.js';
+import { requireSiteId, type RequestScope } from '../auth/actor.js';
 import { addressOfPrivateKey, normalizePrivateKey } from '../chain/private-key.js';
 import type { Keyring } from '../custody/master-keys.js';
-import { ForbiddenError, InvalidInputError, isUniqueViolation } from '../errors.js';
+import { InvalidInputError, isUniqueViolation } from '../errors.js';
 import { newWalletRow } from './create-wallet-rows.js';
 import { DuplicateWalletError } from './errors.js';
 
@@ -16,8 +16,7 @@ export async function importWallet(
   input: { network: Network; privateKey: string; label?: string | null },
   ring: Keyring,
 ): Promise<Wallet> {
-  if (!scope.siteId) throw new ForbiddenError('Choose a site for this operation');
-  const siteId = scope.siteId;
+  const siteId = requireSiteId(scope);
   const label = input.label?.trim() || null;
   if (label && label.length > 100) throw new InvalidInputError('label must be at most 100 characters', { field: 'label' });
   const privateKeyHex = normalizePrivateKey(input.privateKey);

@@ -2,8 +2,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { WalletStatus } from '../../entities/enums.js';
 import { Wallet } from '../../entities/wallet.entity.js';
 import { recordAudit } from '../audit/record-audit.js';
-import type { RequestScope } from '../auth/actor.js';
-import { ForbiddenError, InvalidInputError, NotFoundError } from '../errors.js';
+import { requireSiteId, type RequestScope } from '../auth/actor.js';
+import { InvalidInputError, NotFoundError } from '../errors.js';
 import { isUuid } from '../ids.js';
 import { WalletStatusConflictError } from './errors.js';
 
@@ -12,10 +12,10 @@ import { WalletStatusConflictError } from './errors.js';
  * to the order flow. One conditional UPDATE decides, so a concurrent allocation cannot be overridden.
  */
 export async function setWalletStatus(em: EntityManager, scope: RequestScope, id: string, status: WalletStatus): Promise<Wallet> {
-  if (!scope.siteId) throw new ForbiddenError('Choose a site for this operation');
   if (status !== WalletStatus.DISABLED && status !== WalletStatus.AVAILABLE) {
     throw new InvalidInputError(`${status} is set by the order flow, not by hand`, { field: 'status' });
   }
+  const siteId = requireSiteId(scope);
   if (!isUuid(id)) throw new NotFoundError('Wallet');
   // DISABLED from anything but ALLOCATED, keeping a running cool-down; re-enabled from DISABLED only,
   // and back to COOLING_DOWN if that cool-down has not passed, so disabling never skips it.
@@ -33,8 +33,8 @@ export async function setWalletStatus(em: EntityManager, scope: RequestScope, id
          from prev where w.id = prev.id and prev.status = 'DISABLED'
          returning prev.status as previous, w.status as current`;
   return em.transactional(async (tx) => {
-    const rows = await tx.execute<{ previous: WalletStatus; current: WalletStatus }[]>(sql, [id, scope.siteId]);
-    const wallet = await tx.findOne(Wallet, { id, site: scope.siteId }, { refresh: true });
+    const rows = await tx.execute<{ previous: WalletStatus; current: WalletStatus }[]>(sql, [id, siteId]);
+    const wallet = await tx.findOne(Wallet, { id, site: siteId }, { refresh: true });
     if (!wallet) throw new NotFoundError('Wallet');
     if (!rows[0]) {
       // Already there (or resting before it is available again): idempotent.

@@ -63,6 +63,20 @@ describe('health', () => {
   });
 });
 
+describe('shutdown drain', () => {
+  it('answers /readyz 503 but keeps serving during the drain delay, then closes', async () => {
+    const app = await startTestApp({ SHUTDOWN_DRAIN_DELAY_MS: '1500' });
+    const stopped = app.stop();
+    await new Promise((r) => setTimeout(r, 200));
+    const ready = await fetch(`${app.url}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(((await ready.json()) as { checks: { shuttingDown: boolean } }).checks.shuttingDown).toBe(true);
+    expect((await app.gql('{ me { id } }')).data).toEqual({ me: null });
+    await stopped;
+    await expect(fetch(`${app.url}/healthz`)).rejects.toThrow();
+  });
+});
+
 describe('bootstrap', () => {
   it('created exactly one SUPER_ADMIN and does not create another on the next start', async () => {
     const count = async () => Number((await t.app.db.orm.em.getConnection().execute<{ n: string }[]>("select count(*) as n from app_user where role = 'SUPER_ADMIN'"))[0]!.n);

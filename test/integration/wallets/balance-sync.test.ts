@@ -86,6 +86,15 @@ describe('wallet balance sync', () => {
     expect(snaps.map((s) => s.balance)).toEqual(['0', '7000000']);
   });
 
+  it('records one snapshot per change when several syncs run at once', async () => {
+    tron.setBalance(TRC20_USDT, tronWallets[1]!.address, 42_000_000n);
+    const reports = await Promise.all(Array.from({ length: 4 }, () => syncWalletBalances(t.app.db.orm.em.fork(), readers(), opts())));
+    expect(reports.reduce((n, r) => n + r.changed, 0)).toBe(1);
+    const snaps = await rows('select balance::text as balance from wallet_balance_snapshot where wallet_id = ? order by synced_at', [tronWallets[1]!.id]);
+    expect(snaps.map((x) => x.balance)).toEqual(['0', '42000000']);
+    expect((await rows('select balance::text as b from wallet where id = ?', [tronWallets[1]!.id]))[0]!.b).toBe('42000000');
+  });
+
   it('retries a failing read and reports wallets it still could not read, by name', async () => {
     tron.failNext(1, 503);
     const retried = await syncWalletBalances(t.app.db.orm.em.fork(), readers(), { ...opts(), concurrency: 1 });
