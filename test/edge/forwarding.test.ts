@@ -24,9 +24,9 @@ function signed(body: string, extra: Record<string, string> = {}): RequestInit &
 
 /**
  * The worker remembers a body in ctx.waitUntil, after answering. Miniflare finishes that in a few ms;
- * 250 ms is the margin, not a guess at the cost (the KV test below checks the write itself).
+ * 500 ms is the margin, not a guess at the cost (the KV test below checks the write itself).
  */
-const remembered = () => new Promise((r) => setTimeout(r, 250));
+const remembered = () => new Promise((r) => setTimeout(r, 500));
 
 /** The origin's side of the protocol, written here from the spec rather than imported. */
 function expectedHmac(timestamp: string, body: Buffer): string {

@@ -89,6 +89,8 @@ export interface EdgeWorker {
   request(path: string, init?: RequestInit & { ip?: string }): Promise<Response>;
   /** The log line of one request, by the x-request-id the worker answered with. */
   logFor(res: Response): Promise<EdgeLogLine>;
+  /** The first log line matching `match`, waiting for stdout to catch up (for requests with no response to key on). */
+  waitForLog(match: (line: EdgeLogLine) => boolean): Promise<EdgeLogLine>;
   dispose(): Promise<void>;
 }
 
@@ -128,19 +130,19 @@ export async function startEdge(opts: EdgeOptions): Promise<EdgeWorker> {
   const mf = new Miniflare(options);
   const url = await mf.ready;
 
-  const logFor = async (res: Response) => {
-    const id = res.headers.get('x-request-id');
-    if (!id) throw new Error(`response ${res.status} carries no x-request-id`);
+  const waitForLog = async (match: (line: EdgeLogLine) => boolean) => {
     // stdout reaches us a moment after the response does.
     for (let i = 0; i < 100; i++) {
-      for (const line of output) {
-        if (!line.startsWith('{')) continue;
-        const parsed = JSON.parse(line) as EdgeLogLine;
-        if (parsed.requestId === id) return parsed;
-      }
+      const found = output.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as EdgeLogLine).find(match);
+      if (found) return found;
       await new Promise((r) => setTimeout(r, 20));
     }
-    throw new Error(`no log line for request ${id}; output:\n${output.join('\n')}`);
+    throw new Error(`no matching log line; output:\n${output.join('\n')}`);
+  };
+  const logFor = (res: Response) => {
+    const id = res.headers.get('x-request-id');
+    if (!id) throw new Error(`response ${res.status} carries no x-request-id`);
+    return waitForLog((line) => line.requestId === id);
   };
 
   return {
@@ -155,6 +157,7 @@ export async function startEdge(opts: EdgeOptions): Promise<EdgeWorker> {
       return fetch(new URL(path, url), { ...rest, headers, ...(rest.body instanceof ReadableStream ? { duplex: 'half' } : {}) } as RequestInit);
     },
     logFor,
+    waitForLog,
     dispose: () => mf.dispose(),
   };
 }
