@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
@@ -14,10 +13,10 @@ import { edgeSignature } from './http/edge-signature.js';
 import { jsonErrorHandler } from './http/http-errors.js';
 import { DASHBOARD_PATH, jobDashboard, type JobDashboard } from './http/job-dashboard.js';
 import { clientAddress, compileTrust } from './http/client-ip.js';
+import { healthRoutes } from './http/health-routes.js';
 import { createMetrics } from './http/metrics.js';
 import { requestLog } from './http/request-log.js';
 import { Network } from './entities/enums.js';
-import { bearerToken } from './services/auth/authenticate.js';
 import { erc20Reader, trc20Reader, type BalanceReaders } from './services/chain/balance-readers.js';
 import { keyring } from './services/custody/master-keys.js';
 import { verifyMasterKeys } from './services/custody/verify-master-keys.js';
@@ -43,22 +42,6 @@ function balanceReaders(config: Config): { readers: BalanceReaders; destroy(): v
     readers: { ...(eth ? { [Network.ETHEREUM]: eth } : {}), [Network.TRON]: trc20Reader(config.TRON_API_URL, config.TRON_API_KEY) },
     destroy: () => eth?.destroy(),
   };
-}
-
-function bearerMatches(header: string | undefined, expected: string): boolean {
-  const given = Buffer.from(bearerToken(header) ?? '');
-  const want = Buffer.from(expected);
-  return given.length === want.length && timingSafeEqual(given, want);
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    p.finally(() => clearTimeout(timer)),
-    new Promise<T>((_, fail) => {
-      timer = setTimeout(() => fail(new Error(`${what} timed out`)), ms);
-    }),
-  ]);
 }
 
 /**
@@ -118,32 +101,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     app.use(metrics.httpMiddleware);
 
     let stopping = false;
-    app.get('/healthz', (_req, res) => {
-      res.json({ status: 'ok' });
-    });
-    app.get('/readyz', async (_req, res) => {
-      const check = async (fn: () => Promise<unknown>) => {
-        try {
-          await withTimeout(fn(), 2000, 'check');
-          return 'ok';
-        } catch {
-          return 'down';
-        }
-      };
-      const [database, jobBackend] = await Promise.all([
-        check(() => db.orm.em.getConnection().execute('select 1')),
-        check(() => jobs.ping()),
-      ]);
-      const ready = !stopping && database === 'ok' && jobBackend === 'ok';
-      res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', checks: { database, jobs: jobBackend, shuttingDown: stopping } });
-    });
-    app.get('/metrics', async (req, res) => {
-      if (config.METRICS_TOKEN && !bearerMatches(req.headers.authorization, config.METRICS_TOKEN)) {
-        res.status(401).json({ error: 'metrics token required' });
-        return;
-      }
-      res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-    });
+    app.use(healthRoutes({ config, metrics, isStopping: () => stopping, checks: { database: () => db.orm.em.getConnection().execute('select 1'), jobs: () => jobs.ping() } }));
 
     const httpServer = createServer(app);
     let graphql: GraphQLServer | undefined;
