@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { GraphQLError, NoSchemaIntrospectionCustomRule, parse, specifiedRules, validate, type GraphQLFormattedError, type GraphQLSchema, type ValidationRule } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
+import type { Context } from 'graphql-ws';
+import { useServer, type Extra } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { SITE_FILTER } from '../entities/site-scope.js';
 import type { Logger } from '../logger.js';
@@ -47,32 +48,44 @@ export function startGraphQLWsServer(opts: {
     return { em, r };
   };
 
+  /** Authenticates a new socket; false closes it (the close code was already sent). */
+  const connect = async (ctx: Context<Record<string, unknown>, WsExtra & Extra>): Promise<boolean> => {
+    const params = ctx.connectionParams ?? {};
+    const authorization = typeof params.authorization === 'string' ? params.authorization : undefined;
+    if (!authorization) {
+      ctx.extra.socket.close(4401, 'Unauthorized: send { authorization: "Bearer <token>" } in connection_init');
+      return false;
+    }
+    Object.assign(ctx.extra, {
+      authorization,
+      siteHeader: typeof params['x-site-id'] === 'string' ? params['x-site-id'] : null,
+      ip: opts.clientIp(ctx.extra.request),
+    });
+    const { r } = await authenticateSocket(ctx.extra);
+    if (!r.ok) {
+      ctx.extra.socket.close(r.failure.kind === 'unauthenticated' ? 4401 : 4403, `${r.failure.kind === 'unauthenticated' ? 'Unauthorized' : 'Forbidden'}: ${r.failure.message}`);
+      return false;
+    }
+    if (r.expiresAt) {
+      const ms = Math.max(0, r.expiresAt.getTime() - Date.now());
+      ctx.extra.expiryTimer = setTimeout(() => ctx.extra.socket.close(4401, 'Unauthorized: session expired'), Math.min(ms, 2 ** 31 - 1));
+      ctx.extra.expiryTimer.unref();
+    }
+    return true;
+  };
+
   const cleanup = useServer<Record<string, unknown>, WsExtra>(
     {
       schema: opts.schema,
       onConnect: async (ctx) => {
-        const params = ctx.connectionParams ?? {};
-        const authorization = typeof params.authorization === 'string' ? params.authorization : undefined;
-        if (!authorization) {
-          ctx.extra.socket.close(4401, 'Unauthorized: send { authorization: "Bearer <token>" } in connection_init');
+        try {
+          return await connect(ctx);
+        } catch (err) {
+          // Our logger (redacting), not graphql-ws's console.error with the raw error.
+          opts.logger.error({ err }, 'graphql-ws connection failed');
+          ctx.extra.socket.close(1011, 'Internal error');
           return false;
         }
-        Object.assign(ctx.extra, {
-          authorization,
-          siteHeader: typeof params['x-site-id'] === 'string' ? params['x-site-id'] : null,
-          ip: opts.clientIp(ctx.extra.request),
-        });
-        const { r } = await authenticateSocket(ctx.extra);
-        if (!r.ok) {
-          ctx.extra.socket.close(r.failure.kind === 'unauthenticated' ? 4401 : 4403, `${r.failure.kind === 'unauthenticated' ? 'Unauthorized' : 'Forbidden'}: ${r.failure.message}`);
-          return false;
-        }
-        if (r.expiresAt) {
-          const ms = Math.max(0, r.expiresAt.getTime() - Date.now());
-          ctx.extra.expiryTimer = setTimeout(() => ctx.extra.socket.close(4401, 'Unauthorized: session expired'), Math.min(ms, 2 ** 31 - 1));
-          ctx.extra.expiryTimer.unref();
-        }
-        return true;
       },
       onClose: (ctx) => clearTimeout(ctx.extra.expiryTimer),
       onSubscribe: async (ctx, _id, payload) => {

@@ -28,6 +28,12 @@ const siteStaff = roles('siteStaff', [Role.SITE_ADMIN, Role.OPERATOR], { inSite:
 const userCreators = roles('userCreators', [Role.SUPER_ADMIN, Role.SITE_ADMIN]);
 const siteAdmin = roles('siteAdmin', [Role.SITE_ADMIN], { inSite: true });
 const siteMember = roles('siteMember', [Role.SITE_ADMIN, Role.OPERATOR, Role.CUSTOMER], { inSite: true });
+// A SUPER_ADMIN reads the platform's own entries (no site) without x-site-id, a site's with it.
+const auditReaders = rule('auditReaders', { cache: 'contextual' })((_p: unknown, _a: unknown, ctx: GraphQLContext) => {
+  if (!ctx.actor) return new UnauthenticatedError();
+  if (ctx.actor.role === Role.SUPER_ADMIN) return true;
+  return ctx.siteId && (ctx.actor.role === Role.SITE_ADMIN || ctx.actor.role === Role.OPERATOR) ? true : new ForbiddenError();
+});
 // Jobs are shared by every site and carry only ids, so SUPER_ADMINs see them without choosing a site.
 const jobViewers = roles('jobViewers', [Role.SUPER_ADMIN, Role.SITE_ADMIN, Role.OPERATOR]);
 
@@ -35,7 +41,7 @@ export const permissionRules = {
   Query: {
     me: allow,
     sites: superAdmin,
-    auditLog: siteStaff,
+    auditLog: auditReaders,
     jobStats: jobViewers,
     assets: siteMember,
     wallets: siteStaff,

@@ -49,7 +49,7 @@ export async function keysetPage<T extends { id: string }>(
   base: FilterQuery<T>,
   timeField: string & keyof T,
   q: { first: number; after?: string | null },
-  options: Pick<FindOptions<T>, 'populate'> = {},
+  options: Pick<FindOptions<T>, 'populate' | 'filters'> = {},
 ): Promise<Page<T>> {
   const first = checkPageSize(q.first);
   const cursor = q.after ? decodeCursor(q.after) : null;
@@ -59,7 +59,7 @@ export async function keysetPage<T extends { id: string }>(
     : base) as FilterQuery<T>;
   const orderBy = { [timeField]: 'desc', id: 'desc' } as FindOptions<T>['orderBy'];
   // `as never`: MikroORM's index-aware filter type cannot be resolved for an open entity type T.
-  const [rows, totalCount] = await Promise.all([em.find(entity, where as never, { ...options, orderBy, limit: first + 1 } as FindOptions<T>), em.count(entity, base as never)]);
+  const [rows, totalCount] = await Promise.all([em.find(entity, where as never, { ...options, orderBy, limit: first + 1 } as FindOptions<T>), em.count(entity, base as never, { filters: options.filters } as never)]);
   const items = rows.slice(0, first);
   const last = items.at(-1);
   return { items, hasNextPage: rows.length > first, endCursor: last ? encodeCursor({ at: last[timeField] as Date, id: last.id }) : null, totalCount };

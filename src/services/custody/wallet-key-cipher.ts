@@ -57,19 +57,22 @@ export function withWalletKey<T>(sealed: SealedKey, binding: KeyBinding, ring: K
   if (!master) throw new WalletKeyDecryptionError(binding.walletId, `master key version ${sealed.keyVersion} is not configured`);
   if (sealed.sealed.length < NONCE_BYTES + TAG_BYTES + 1) throw new WalletKeyDecryptionError(binding.walletId, 'ciphertext too short');
   const key = dataKey(master, binding.walletId);
+  const parts: Buffer[] = [];
   let plain: Buffer | undefined;
   try {
     const decipher = createDecipheriv('aes-256-gcm', key, sealed.sealed.subarray(0, NONCE_BYTES));
     decipher.setAAD(aad(binding));
     decipher.setAuthTag(sealed.sealed.subarray(sealed.sealed.length - TAG_BYTES));
     try {
-      plain = Buffer.concat([decipher.update(sealed.sealed.subarray(NONCE_BYTES, sealed.sealed.length - TAG_BYTES)), decipher.final()]);
+      parts.push(decipher.update(sealed.sealed.subarray(NONCE_BYTES, sealed.sealed.length - TAG_BYTES)), decipher.final());
+      plain = Buffer.concat(parts);
     } catch {
       throw new WalletKeyDecryptionError(binding.walletId, 'authentication failed: wrong master key, tampered ciphertext or moved row');
     }
     return use(plain);
   } finally {
     key.fill(0);
+    for (const p of parts) p.fill(0);
     plain?.fill(0);
   }
 }

@@ -19,3 +19,23 @@ describe('migrations', () => {
     }
   });
 });
+
+describe('bootstrap', () => {
+  it('creates exactly one SUPER_ADMIN when several processes start at once', async () => {
+    const { bootstrapAdmin } = await import('../../../src/services/users/bootstrap-admin.js');
+    const db = await createTestDatabase();
+    const orm = await connectOrm(db.url, 8);
+    try {
+      await migrate(orm);
+      const results = await Promise.all(
+        Array.from({ length: 6 }, () => bootstrapAdmin(orm.em.fork(), { email: 'root@race.test', password: 'race-password-123', allowGenerated: false, scryptN: 1024 })),
+      );
+      expect(results.filter((r) => r !== null)).toHaveLength(1);
+      const [{ n }] = (await orm.em.getConnection().execute<{ n: string }[]>(`select count(*) as n from app_user where role = 'SUPER_ADMIN'`)) as [{ n: string }];
+      expect(Number(n)).toBe(1);
+    } finally {
+      await orm.close(true);
+      await db.drop();
+    }
+  });
+});

@@ -24,7 +24,7 @@ const ALLOWED: Record<string, Caller[]> = {
   'Query.sites': ['SUPER_ADMIN'],
   'Mutation.createSite': ['SUPER_ADMIN'],
   'Mutation.createUser': ['SUPER_ADMIN', 'SITE_ADMIN'],
-  'Query.auditLog': ['SITE_ADMIN', 'OPERATOR'],
+  'Query.auditLog': ['SUPER_ADMIN', 'SITE_ADMIN', 'OPERATOR'],
   'Query.jobStats': ['SUPER_ADMIN', 'SITE_ADMIN', 'OPERATOR'],
   'Query.assets': ['SITE_ADMIN', 'OPERATOR', 'CUSTOMER'],
   'Mutation.upsertAsset': ['SITE_ADMIN'],
@@ -150,10 +150,19 @@ describe('permission matrix (driven by the built schema)', () => {
   });
 
   it('lets a SUPER_ADMIN use site-staff fields inside a site chosen with x-site-id', async () => {
-    const r = await t.gql('{ auditLog { totalCount } }', {}, { token: tokens.SUPER_ADMIN, siteId: site.siteId });
+    const r = await t.gql<{ walletPoolStats: unknown[] }>('{ walletPoolStats { network } }', {}, { token: tokens.SUPER_ADMIN, siteId: site.siteId });
     expect(r.errors).toBeUndefined();
-    const without = await t.gql('{ auditLog { totalCount } }', {}, { token: tokens.SUPER_ADMIN });
+    const without = await t.gql('{ walletPoolStats { network } }', {}, { token: tokens.SUPER_ADMIN });
     expect(without.errors![0]!.extensions!.code).toBe('FORBIDDEN');
+  });
+
+  it("shows a SUPER_ADMIN the platform's own audit entries without x-site-id, and a site's with it", async () => {
+    type Log = { auditLog: { edges: { node: { action: string; targetId: string } }[] } };
+    const platform = await t.gql<Log>('{ auditLog(first: 100) { edges { node { action targetId } } } }', {}, { token: tokens.SUPER_ADMIN });
+    expect(platform.data!.auditLog.edges.map((e) => e.node.action)).toEqual(['user.bootstrapped']);
+    const inSite = await t.gql<Log>('{ auditLog(first: 100) { edges { node { action targetId } } } }', {}, { token: tokens.SUPER_ADMIN, siteId: site.siteId });
+    expect(inSite.data!.auditLog.edges.map((e) => e.node.action)).toContain('site.created');
+    expect(inSite.data!.auditLog.edges.map((e) => e.node.action)).not.toContain('user.bootstrapped');
   });
 
   it('ignores x-site-id from anybody but a SUPER_ADMIN', async () => {
