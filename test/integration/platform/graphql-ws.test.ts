@@ -149,7 +149,7 @@ describe('graphql-ws authentication', () => {
     const token = await t.adminToken();
     const me = await run({ authorization: `Bearer ${token}` }, '{ me { email role } }');
     expect(me.result).toEqual({ data: { me: { email: 'root@vestline.test', role: 'SUPER_ADMIN' } } });
-    const refused = await run({ authorization: `Bearer ${token}` }, '{ auditLog { totalCount } }');
+    const refused = await run({ authorization: `Bearer ${token}` }, '{ walletPoolStats { network } }');
     expect((refused.result as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('FORBIDDEN');
   });
 
