@@ -4,6 +4,9 @@
 # `npm run dev` with no file edits. Local only: no Cloudflare account, no telemetry, no downloads.
 set -euo pipefail
 cd "$(dirname "$0")"
+# miniflare 4 needs Node 22+: put the project's Node 24 on PATH on older machines.
+# shellcheck source=../scripts/ensure-node.sh
+source ../scripts/ensure-node.sh >&2
 # Offline and quiet: no telemetry, no update check (it comes with the banner), no download of the
 # Request.cf sample from workers.cloudflare.com (Miniflare's placeholder is used instead).
 export WRANGLER_SEND_METRICS=false WRANGLER_HIDE_BANNER=true CLOUDFLARE_CF_FETCH_ENABLED=false
