@@ -1,15 +1,17 @@
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
+import { splitDecimal } from '../../services/money/amount.js';
 
-/** Unsigned decimal without exponent, sign, spaces or leading zeros. Scale is checked per asset later. */
-export const DECIMAL_PATTERN = /^(0|[1-9]\d{0,77})(\.\d{1,78})?$/;
+/** Up to uint256 on each side of the point; the scale is checked per asset later. */
+const MAX_DIGITS = 78;
 
 function parse(value: unknown): string {
-  if (typeof value !== 'string' || !DECIMAL_PATTERN.test(value)) {
+  const parts = splitDecimal(value);
+  if (!parts || parts.whole.length > MAX_DIGITS || parts.fraction.length > MAX_DIGITS) {
     throw new GraphQLError('Decimal must be a non-negative decimal number in a string, e.g. "1250.000001"', {
       extensions: { code: 'BAD_USER_INPUT' },
     });
   }
-  return value;
+  return value as string;
 }
 
 /** Exact decimal carried as a string; numbers are refused on input so no float ever enters. */

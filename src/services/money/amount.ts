@@ -4,6 +4,15 @@ import { InvalidInputError } from '../errors.js';
 export const MAX_DECIMALS = 36;
 const DECIMAL = /^(0|[1-9]\d*)(?:\.(\d+))?$/;
 
+/**
+ * The one decimal grammar of the API: unsigned, no exponent, spaces or leading zeros, no bare dot.
+ * Returns the digits on each side of the point, or null.
+ */
+export function splitDecimal(value: unknown): { whole: string; fraction: string } | null {
+  const m = typeof value === 'string' ? DECIMAL.exec(value) : null;
+  return m ? { whole: m[1]!, fraction: m[2] ?? '' } : null;
+}
+
 export class InvalidAmountError extends InvalidInputError {}
 
 /**
@@ -13,13 +22,13 @@ export class InvalidAmountError extends InvalidInputError {}
 export function toBaseUnits(amount: string, decimals: number, field = 'amount'): bigint {
   if (!Number.isInteger(decimals) || decimals < 0 || decimals > MAX_DECIMALS) throw new RangeError(`decimals ${decimals} out of range`);
   if (typeof amount !== 'string' || amount.length > 100) throw new InvalidAmountError(`${field} must be a decimal string`, { field });
-  const m = DECIMAL.exec(amount);
-  if (!m) throw new InvalidAmountError(`${field} must be a non-negative decimal like "12.5", without sign, exponent or spaces`, { field });
-  const [, whole, fraction = ''] = m;
+  const parts = splitDecimal(amount);
+  if (!parts) throw new InvalidAmountError(`${field} must be a non-negative decimal like "12.5", without sign, exponent or spaces`, { field });
+  const { whole, fraction } = parts;
   if (fraction.length > decimals) {
     throw new InvalidAmountError(`${field} has ${fraction.length} fractional digits; this asset allows ${decimals}`, { field, decimals });
   }
-  return BigInt(whole! + fraction.padEnd(decimals, '0'));
+  return BigInt(whole + fraction.padEnd(decimals, '0'));
 }
 
 /** 1250000001n at 6 decimals -> "1250.000001"; trailing zeros dropped, so it round-trips with toBaseUnits. */

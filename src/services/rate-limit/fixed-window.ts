@@ -5,7 +5,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
  * window and counts the hit, so concurrent hits from many processes are never lost.
  */
 export async function recordHit(em: EntityManager, key: string, windowSeconds: number): Promise<{ hits: number; expiresAt: Date }> {
-  const rows = await em.getConnection().execute<{ hits: number; expires_at: Date }[]>(
+  const rows = await em.execute<{ hits: number; expires_at: Date }[]>(
     `insert into rate_limit_bucket (key, hits, expires_at)
      values (?, 1, now() + make_interval(secs => ?))
      on conflict (key) do update set
@@ -20,10 +20,10 @@ export async function recordHit(em: EntityManager, key: string, windowSeconds: n
 
 /** Takes back one hit (an attempt that turned out to be allowed, e.g. a successful login). */
 export async function releaseHit(em: EntityManager, key: string): Promise<void> {
-  await em.getConnection().execute(`update rate_limit_bucket set hits = hits - 1 where key = ? and hits > 0`, [key]);
+  await em.execute(`update rate_limit_bucket set hits = hits - 1 where key = ? and hits > 0`, [key]);
 }
 
 export async function pruneExpired(em: EntityManager): Promise<number> {
-  const res = await em.getConnection().execute(`delete from rate_limit_bucket where expires_at <= now()`, [], 'run');
+  const res = await em.execute(`delete from rate_limit_bucket where expires_at <= now()`, [], 'run');
   return (res as { affectedRows?: number }).affectedRows ?? 0;
 }
