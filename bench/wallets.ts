@@ -12,11 +12,11 @@ import { loadConfig } from '../src/config.js';
 import { Network } from '../src/entities/enums.js';
 import { SITE_FILTER } from '../src/entities/site-scope.js';
 import { createLogger } from '../src/logger.js';
-import { keyring } from '../src/services/custody/master-keys.js';
-import { sealWalletKey } from '../src/services/custody/wallet-key-cipher.js';
+import { keyring } from '../src/services/wallet-keys/master-keys.js';
+import { sealWalletKey } from '../src/services/wallet-keys/wallet-key-cipher.js';
 import { generateKey } from '../src/services/chain/private-key.js';
 import { generateWallets } from '../src/services/wallets/generate-wallets.js';
-import { allocateWallet } from '../src/services/wallets/wallet-pool.js';
+import { allocateWallet } from '../src/services/wallets/allocate-wallet.js';
 import { freshDatabase } from './fresh-database.js';
 
 const GENERATE_BATCHES = 4; // x 500 wallets per network

@@ -6,9 +6,9 @@ import 'reflect-metadata';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/database.js';
 import { createLogger } from '../src/logger.js';
-import { keyring } from '../src/services/custody/master-keys.js';
-import { rotateAllWalletKeys } from '../src/services/custody/rotate-wallet-keys.js';
-import { verifyMasterKeys } from '../src/services/custody/verify-master-keys.js';
+import { keyring } from '../src/services/wallet-keys/master-keys.js';
+import { rotateAllWalletKeys } from '../src/services/wallet-keys/rotate-wallet-keys.js';
+import { verifyMasterKeys } from '../src/services/wallet-keys/verify-master-keys.js';
 
 const config = loadConfig(process.env);
 const logger = createLogger(config.LOG_LEVEL);

@@ -18,8 +18,8 @@ import { createMetrics } from './http/metrics.js';
 import { requestLog } from './http/request-log.js';
 import { Network } from './entities/enums.js';
 import { erc20Reader, trc20Reader, type BalanceReaders } from './services/chain/balance-readers.js';
-import { keyring } from './services/custody/master-keys.js';
-import { verifyMasterKeys } from './services/custody/verify-master-keys.js';
+import { keyring } from './services/wallet-keys/master-keys.js';
+import { verifyMasterKeys } from './services/wallet-keys/verify-master-keys.js';
 import { bootstrapAdmin, type BootstrapResult } from './services/users/bootstrap-admin.js';
 
 export interface RunningApp {

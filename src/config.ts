@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { parseMasterKeys } from './services/custody/master-keys.js';
+import { parseMasterKeys } from './services/wallet-keys/master-keys.js';
 
 /**
  * The one place that reads the environment. Every variable is declared once below with its schema,

@@ -8,7 +8,7 @@ import { SiteScoped } from './site-scope.js';
 
 /**
  * A deposit address of the pool. The private key is stored sealed (AES-256-GCM, see
- * services/custody/wallet-key-cipher.ts) and is never mapped into the API.
+ * services/wallet-keys/wallet-key-cipher.ts) and is never mapped into the API.
  */
 @Entity({ tableName: 'wallet' })
 @SiteScoped()

@@ -4,7 +4,7 @@ import { SITE_FILTER, type SiteFilterParams } from '../entities/site-scope.js';
 import type { RequestScope } from '../services/auth/actor.js';
 import { authenticate, bearerToken } from '../services/auth/authenticate.js';
 import { isUuid } from '../services/ids.js';
-import { findSite } from '../services/sites/list-sites.js';
+import { findSite } from '../services/sites/find-site.js';
 
 
 export type ScopeFailure =

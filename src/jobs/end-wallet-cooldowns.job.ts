@@ -1,4 +1,4 @@
-import { endCooldowns } from '../services/wallets/wallet-pool.js';
+import { endCooldowns } from '../services/wallets/end-cooldowns.js';
 import { defineJob } from './job-definition.js';
 
 /** Wallets whose cool-down has passed go back to the pool. */

@@ -3,7 +3,7 @@ import type { Gauge } from 'prom-client';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { BalanceReaders } from '../services/chain/balance-readers.js';
-import type { Keyring } from '../services/custody/master-keys.js';
+import type { Keyring } from '../services/wallet-keys/master-keys.js';
 
 export interface JobDeps {
   orm: MikroORM;

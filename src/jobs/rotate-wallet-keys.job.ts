@@ -1,4 +1,4 @@
-import { rotateAllWalletKeys } from '../services/custody/rotate-wallet-keys.js';
+import { rotateAllWalletKeys } from '../services/wallet-keys/rotate-wallet-keys.js';
 import { defineJob } from './job-definition.js';
 
 /** Re-encrypts wallets still sealed under an older master key; a no-op once all are under the newest. */

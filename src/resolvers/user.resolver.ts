@@ -3,7 +3,7 @@ import type { GraphQLContext } from '../schema/context.js';
 import { SiteType, toSiteType } from '../schema/sites/site.type.js';
 import { CreateUserInput } from '../schema/users/create-user.input.js';
 import { UserType, toUserType } from '../schema/users/user.type.js';
-import { findSite } from '../services/sites/list-sites.js';
+import { findSite } from '../services/sites/find-site.js';
 import { createUser } from '../services/users/create-user.js';
 
 @Resolver(() => UserType)

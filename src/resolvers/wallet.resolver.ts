@@ -1,13 +1,15 @@
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
-import { Network, WalletStatus } from '../schema/assets/enums.js';
+import { Network } from '../schema/assets/enums.js';
+import { WalletStatus } from '../schema/wallets/enums.js';
+import { WalletFilter } from '../schema/wallets/wallet-filter.input.js';
 import type { GraphQLContext } from '../schema/context.js';
-import { WalletConnection, WalletFilter, WalletPoolStatsType, WalletType, toWalletType } from '../schema/wallets/wallet.type.js';
+import { WalletConnection, WalletPoolStatsType, WalletType, toWalletType } from '../schema/wallets/wallet.type.js';
 import { encodeCursor } from '../services/pagination.js';
 import { generateWallets } from '../services/wallets/generate-wallets.js';
 import { importWallet } from '../services/wallets/import-wallet.js';
 import { listWallets } from '../services/wallets/list-wallets.js';
 import { setWalletStatus } from '../services/wallets/set-wallet-status.js';
-import { walletPoolStats } from '../services/wallets/wallet-pool.js';
+import { walletPoolStats } from '../services/wallets/wallet-pool-stats.js';
 import { requireSiteId } from '../services/auth/actor.js';
 
 @Resolver(() => WalletType)

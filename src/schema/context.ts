@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { RequestScope } from '../services/auth/actor.js';
-import type { Keyring } from '../services/custody/master-keys.js';
+import type { Keyring } from '../services/wallet-keys/master-keys.js';
 import type { JobStatsSource } from '../services/jobs/job-stats.js';
 
 /** Long-lived things the resolvers may reach; built once per process. */

@@ -1,5 +1,5 @@
 import { registerEnumType } from 'type-graphql';
-import { AssetPurpose, Network, WalletStatus } from '../../entities/enums.js';
+import { AssetPurpose, Network } from '../../entities/enums.js';
 
 registerEnumType(Network, { name: 'Network' });
 registerEnumType(AssetPurpose, {
@@ -9,6 +9,5 @@ registerEnumType(AssetPurpose, {
     DISTRIBUTION: { description: 'The sale token that vesting releases pay out through the custody provider.' },
   },
 });
-registerEnumType(WalletStatus, { name: 'WalletStatus' });
 
-export { AssetPurpose, Network, WalletStatus };
+export { AssetPurpose, Network };

@@ -1,7 +1,8 @@
-import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { Field, ID, Int, ObjectType } from 'type-graphql';
 import type { Wallet } from '../../entities/wallet.entity.js';
 import { fromBaseUnits } from '../../services/money/amount.js';
-import { Network, WalletStatus } from '../assets/enums.js';
+import { Network } from '../assets/enums.js';
+import { WalletStatus } from './enums.js';
 import { PageInfo } from '../common/page-info.type.js';
 import { DateTimeScalar } from '../scalars/date-time.scalar.js';
 import { DecimalScalar } from '../scalars/decimal.scalar.js';
@@ -70,15 +71,6 @@ export class WalletPoolStatsType {
 
   @Field(() => Int)
   disabled!: number;
-}
-
-@InputType()
-export class WalletFilter {
-  @Field(() => Network, { nullable: true })
-  network?: Network | null;
-
-  @Field(() => [WalletStatus], { nullable: true })
-  status?: WalletStatus[] | null;
 }
 
 /**

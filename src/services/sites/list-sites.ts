@@ -6,7 +6,3 @@ export function listSites(em: EntityManager): Promise<Site[]> {
   return em.find(Site, {}, { orderBy: { createdAt: 'asc', id: 'asc' } });
 }
 
-/** A site by id, or null. Sites are the tenants themselves, so there is no site filter to apply. */
-export function findSite(em: EntityManager, id: string): Promise<Site | null> {
-  return em.findOne(Site, { id });
-}

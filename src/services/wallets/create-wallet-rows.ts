@@ -3,8 +3,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Network } from '../../entities/enums.js';
 import { Site } from '../../entities/site.entity.js';
 import { Wallet } from '../../entities/wallet.entity.js';
-import type { Keyring } from '../custody/master-keys.js';
-import { sealWalletKey } from '../custody/wallet-key-cipher.js';
+import type { Keyring } from '../wallet-keys/master-keys.js';
+import { sealWalletKey } from '../wallet-keys/wallet-key-cipher.js';
 
 /**
  * Builds a wallet row with its key sealed under the newest master key. The plaintext key is copied

@@ -4,7 +4,7 @@ import type { Wallet } from '../../entities/wallet.entity.js';
 import { recordAudit } from '../audit/record-audit.js';
 import { requireSiteId, type RequestScope } from '../auth/actor.js';
 import { generateKey } from '../chain/private-key.js';
-import type { Keyring } from '../custody/master-keys.js';
+import type { Keyring } from '../wallet-keys/master-keys.js';
 import { InvalidInputError } from '../errors.js';
 import { newWalletRow } from './create-wallet-rows.js';
 

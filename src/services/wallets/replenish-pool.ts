@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Network } from '../../entities/enums.js';
 import { recordAudit } from '../audit/record-audit.js';
-import type { Keyring } from '../custody/master-keys.js';
+import type { Keyring } from '../wallet-keys/master-keys.js';
 import { MAX_GENERATE, generateWallets } from './generate-wallets.js';
 
 export interface PoolLevel {

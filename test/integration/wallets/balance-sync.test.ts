@@ -2,7 +2,7 @@ import { TronWeb } from 'tronweb';
 import { Network } from '../../../src/entities/enums.js';
 import { SITE_FILTER } from '../../../src/entities/site-scope.js';
 import { erc20Reader, trc20Reader } from '../../../src/services/chain/balance-readers.js';
-import { keyring } from '../../../src/services/custody/master-keys.js';
+import { keyring } from '../../../src/services/wallet-keys/master-keys.js';
 import { generateWallets } from '../../../src/services/wallets/generate-wallets.js';
 import { syncWalletBalances } from '../../../src/services/wallets/sync-balances.js';
 import { startAnvil, type Anvil, type DeployedToken } from '../../support/anvil.js';

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Network } from '../../../src/entities/enums.js';
 import { SITE_FILTER } from '../../../src/entities/site-scope.js';
-import { keyring } from '../../../src/services/custody/master-keys.js';
+import { keyring } from '../../../src/services/wallet-keys/master-keys.js';
 import { generateWallets } from '../../../src/services/wallets/generate-wallets.js';
-import { allocateWallet, endCooldowns, releaseWallet } from '../../../src/services/wallets/wallet-pool.js';
+import { allocateWallet } from '../../../src/services/wallets/allocate-wallet.js';
+import { endCooldowns } from '../../../src/services/wallets/end-cooldowns.js';
+import { releaseWallet } from '../../../src/services/wallets/release-wallet.js';
 import { createSiteFixture, startTestApp, type SiteFixture, type TestApp } from '../../support/test-app.js';
 
 let t: TestApp;
@@ -54,9 +56,9 @@ describe('allocating deposit wallets', () => {
   it('cools a released wallet down for the site setting before it is reused', async () => {
     const orderId = randomUUID();
     const w = await allocateWallet(em(), site.siteId, Network.ETHEREUM, orderId);
-    expect(await releaseWallet(em(), w.id, randomUUID())).toBe(false); // only the holding order can release it
-    expect(await releaseWallet(em(), w.id, orderId)).toBe(true);
-    expect(await releaseWallet(em(), w.id, orderId)).toBe(false); // and only once
+    expect(await releaseWallet(em(), site.siteId, w.id, randomUUID())).toBe(false); // only the holding order can release it
+    expect(await releaseWallet(em(), site.siteId, w.id, orderId)).toBe(true);
+    expect(await releaseWallet(em(), site.siteId, w.id, orderId)).toBe(false); // and only once
     const [row] = await rows(`select status, current_order_id, extract(epoch from cooling_down_until - now()) / 60 as minutes from wallet where id = ?`, [w.id]);
     expect(row).toMatchObject({ status: 'COOLING_DOWN', current_order_id: null });
     expect(Number(row!.minutes)).toBeGreaterThan(59);
@@ -71,7 +73,7 @@ describe('allocating deposit wallets', () => {
   it('runs the cool-down job through Agenda', async () => {
     const orderId = randomUUID();
     const w = await allocateWallet(em(), site.siteId, Network.ETHEREUM, orderId);
-    await releaseWallet(em(), w.id, orderId);
+    await releaseWallet(em(), site.siteId, w.id, orderId);
     await rows(`update wallet set cooling_down_until = now() - interval '1 second' where id = ?`, [w.id]);
     await t.app.jobs.agenda.now('wallets.end-cooldown');
     const end = Date.now() + 10000;

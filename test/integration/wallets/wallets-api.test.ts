@@ -1,8 +1,8 @@
 import { Wallet as EthersWallet } from 'ethers';
 import { TronWeb } from 'tronweb';
 import { Network } from '../../../src/entities/enums.js';
-import { keyring } from '../../../src/services/custody/master-keys.js';
-import { withWalletKey } from '../../../src/services/custody/wallet-key-cipher.js';
+import { keyring } from '../../../src/services/wallet-keys/master-keys.js';
+import { withWalletKey } from '../../../src/services/wallet-keys/wallet-key-cipher.js';
 import { createSiteFixture, startTestApp, type SiteFixture, type TestApp } from '../../support/test-app.js';
 
 const UPSERT = `mutation($i: AssetInput!) { upsertAsset(input: $i) { id network symbol decimals contractAddress purpose custodyAssetId confirmationsRequired active } }`;

@@ -4,9 +4,9 @@ import { loadConfig } from '../../../src/config.js';
 import { Network } from '../../../src/entities/enums.js';
 import { SITE_FILTER } from '../../../src/entities/site-scope.js';
 import { createLogger } from '../../../src/logger.js';
-import { keyring } from '../../../src/services/custody/master-keys.js';
-import { rotateAllWalletKeys, rotateWalletKeysBatch } from '../../../src/services/custody/rotate-wallet-keys.js';
-import { withWalletKey } from '../../../src/services/custody/wallet-key-cipher.js';
+import { keyring } from '../../../src/services/wallet-keys/master-keys.js';
+import { rotateAllWalletKeys, rotateWalletKeysBatch } from '../../../src/services/wallet-keys/rotate-wallet-keys.js';
+import { withWalletKey } from '../../../src/services/wallet-keys/wallet-key-cipher.js';
 import { generateWallets } from '../../../src/services/wallets/generate-wallets.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Network } from '../../../src/entities/enums.js';
-import { keyring, parseMasterKeys, type MasterKey } from '../../../src/services/custody/master-keys.js';
-import { WalletKeyDecryptionError, resealWalletKey, sealWalletKey, withWalletKey } from '../../../src/services/custody/wallet-key-cipher.js';
+import { keyring, parseMasterKeys, type MasterKey } from '../../../src/services/wallet-keys/master-keys.js';
+import { WalletKeyDecryptionError, resealWalletKey, sealWalletKey, withWalletKey } from '../../../src/services/wallet-keys/wallet-key-cipher.js';
 
 const k = (version: number): MasterKey => ({ version, key: randomBytes(32) });
 const binding = { walletId: '6f1c0b52-3a7e-4a43-9d55-2f1e4b0b8f01', network: Network.TRON, address: 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t' };
