@@ -52,7 +52,7 @@ async function main(): Promise<void> {
       fork.setFilterParams(SITE_FILTER, { siteId });
       return fork;
     };
-    const scope = { actor: null, siteId, ip: null };
+    const scope = () => ({ em: em(), deps: app.deps, actor: null, siteId, ip: null });
     const rows: string[] = [];
 
     for (const network of [Network.TRON, Network.ETHEREUM]) {
@@ -66,7 +66,7 @@ async function main(): Promise<void> {
       const cpuRate = n / ((performance.now() - t0) / 1000);
       // End to end through the use case: generate, seal, insert 500 per transaction, plus the audit entry.
       t0 = performance.now();
-      for (let b = 0; b < GENERATE_BATCHES; b++) await generateWallets(em(), scope, { network, count: 500 }, ring);
+      for (let b = 0; b < GENERATE_BATCHES; b++) await generateWallets(scope(), { network, count: 500 });
       const rate = (GENERATE_BATCHES * 500) / ((performance.now() - t0) / 1000);
       log(`${network}: ${rate.toFixed(0)} wallets/s stored, ${cpuRate.toFixed(0)} keys/s generated + sealed in memory`);
       rows.push(`| generateWallets ${network} (500 per call, stored) | ${rate.toFixed(0)} wallets/s | key + seal only: ${cpuRate.toFixed(0)}/s |`);
@@ -74,7 +74,7 @@ async function main(): Promise<void> {
 
     log(`filling the TRON pool to ${POOL_SIZE}`);
     const have = Number((await conn.execute<{ n: string }[]>(`select count(*) as n from wallet where network = 'TRON'`))[0]!.n);
-    for (let left = POOL_SIZE - have; left > 0; left -= 500) await generateWallets(em(), scope, { network: Network.TRON, count: Math.min(500, left) }, ring);
+    for (let left = POOL_SIZE - have; left > 0; left -= 500) await generateWallets(scope(), { network: Network.TRON, count: Math.min(500, left) });
 
     log(`allocating with ${CALLERS} concurrent callers until the pool is empty`);
     const latencies: number[] = [];

@@ -4,6 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 npm run -s typecheck
 npm run -s lint
+npm run -s check:raw-sql
 npm run -s schema:print -- --check
 npm run -s docs:config -- --check
 contract=../shared/tools/contract-check.cjs

@@ -3,13 +3,12 @@ import { startApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './logger.js';
 
-function banner(config: Config, lines: string[]): void {
+function banner(lines: string[]): void {
   const width = Math.max(...lines.map((l) => l.length)) + 4;
   const bar = '='.repeat(width);
   const out = [bar, ...lines.map((l) => `  ${l}`), bar].join('\n');
   // The banner is for a person at a terminal; structured logs carry the same facts.
   process.stdout.write(`\n${out}\n\n`);
-  void config;
 }
 
 let config: Config;
@@ -42,7 +41,7 @@ if (!config.isProduction) {
   if (app.db.embedded) lines.push(`Embedded PostgreSQL under ${config.EMBEDDED_PG_DIR} (set DATABASE_URL to use your own).`);
   if (config.defaultedSecrets.length) lines.push(`Development defaults for secrets: ${config.defaultedSecrets.join(', ')} (see docs/configuration.md).`);
 }
-banner(config, lines);
+banner(lines);
 
 let shuttingDown = false;
 async function shutdown(signal: string) {

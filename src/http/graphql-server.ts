@@ -5,13 +5,11 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
-import type { MikroORM } from '@mikro-orm/postgresql';
 import type { RequestHandler } from 'express';
-import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import type { Logger } from '../logger.js';
 import type { AppDeps, GraphQLContext } from '../schema/context.js';
-import { toClientError } from '../schema/error-map.js';
-import type { Metrics } from './metrics.js';
+import { clientError, toClientError } from '../schema/error-map.js';
 import { headerValue, resolveRequestScope } from './request-scope.js';
 import { requestId as requestIdOf } from './request-log.js';
 import { startGraphQLWsServer } from './graphql-ws-server.js';
@@ -25,14 +23,11 @@ export interface GraphQLServer {
 export async function startGraphQLServer(opts: {
   schema: GraphQLSchema;
   httpServer: Server;
-  orm: MikroORM;
   deps: AppDeps;
-  logger: Logger;
-  metrics: Metrics;
   /** The client address of a request (Express request or raw upgrade request), per TRUST_PROXY. */
   clientIp: (req: IncomingMessage) => string | null;
 }): Promise<GraphQLServer> {
-  const { config } = opts.deps;
+  const { config, logger, metrics, orm } = opts.deps;
   const armor = new ApolloArmor({
     maxDepth: { n: config.GRAPHQL_MAX_DEPTH },
     maxAliases: { n: config.GRAPHQL_MAX_ALIASES },
@@ -48,16 +43,14 @@ export async function startGraphQLServer(opts: {
   /** graphql-ws has no request plugin: map and log in one step. */
   const formatWsError = (formatted: GraphQLFormattedError, error: unknown) => {
     const r = toClientError(formatted, error);
-    if (r.internal !== undefined) logInternal(opts.logger, r.internal);
+    if (r.internal !== undefined) logInternal(logger, r.internal);
     return r.error;
   };
 
   const ws = startGraphQLWsServer({
     schema: opts.schema,
     httpServer: opts.httpServer,
-    orm: opts.orm,
     deps: opts.deps,
-    logger: opts.logger,
     validationRules: armor.validationRules,
     clientIp: opts.clientIp,
     formatError: formatWsError,
@@ -77,7 +70,7 @@ export async function startGraphQLServer(opts: {
     plugins: [
       // graphql-armor ships CommonJS typings of @apollo/server; the plugins are the same at run time.
       ...(armor.plugins as unknown as ApolloServerPlugin<GraphQLContext>[]),
-      opts.metrics.graphqlPlugin,
+      metrics.graphqlPlugin,
       {
         // Internal errors are logged here, where the request's logger (with its request id) is known.
         async requestDidStart() {
@@ -85,7 +78,7 @@ export async function startGraphQLServer(opts: {
             async didEncounterErrors(rc) {
               for (const e of rc.errors) {
                 const internal = toClientError(e.toJSON(), e).internal;
-                if (internal !== undefined) logInternal(rc.contextValue?.log ?? opts.logger, internal);
+                if (internal !== undefined) logInternal(rc.contextValue?.log ?? logger, internal);
               }
             },
           };
@@ -110,10 +103,10 @@ export async function startGraphQLServer(opts: {
 
   const middleware = expressMiddleware(apollo, {
     context: async ({ req }): Promise<GraphQLContext> => {
-      const em = opts.orm.em.fork();
+      const em = orm.em.fork();
       const requestId = requestIdOf(req);
       const siteHeader = headerValue(req.headers['x-site-id']);
-      const log = opts.logger.child({ requestId });
+      const log = logger.child({ requestId });
       // Errors here (e.g. the database is down) never reach the request plugins: log them now.
       const r = await resolveRequestScope(
         em,
@@ -125,9 +118,7 @@ export async function startGraphQLServer(opts: {
       });
       if (!r.ok) {
         const unauth = r.failure.kind === 'unauthenticated';
-        throw new GraphQLError(r.failure.message, {
-          extensions: { code: unauth ? 'UNAUTHENTICATED' : 'BAD_USER_INPUT', http: { status: unauth ? 401 : 400 } },
-        });
+        throw clientError(unauth ? 'UNAUTHENTICATED' : 'BAD_USER_INPUT', r.failure.message, { httpStatus: unauth ? 401 : 400 });
       }
       return { ...r.scope, em, requestId, requestedSiteId: siteHeader, log, deps: opts.deps };
     },

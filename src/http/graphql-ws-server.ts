@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
-import type { MikroORM } from '@mikro-orm/postgresql';
 import { GraphQLError, NoSchemaIntrospectionCustomRule, parse, specifiedRules, validate, type GraphQLFormattedError, type GraphQLSchema, type ValidationRule } from 'graphql';
 import type { Context } from 'graphql-ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { SITE_FILTER } from '../entities/site-scope.js';
-import type { Logger } from '../logger.js';
 import type { AppDeps, GraphQLContext } from '../schema/context.js';
 import { resolveRequestScope } from './request-scope.js';
+import { clientError } from '../schema/error-map.js';
 
 type WsExtra = {
   authorization?: string;
@@ -19,7 +18,7 @@ type WsExtra = {
 
 /** Errors raised before execution (parse, validation, limits) are the client's: BAD_USER_INPUT. */
 function inputError(e: GraphQLError, reason: string): GraphQLError {
-  return new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'BAD_USER_INPUT', reason } });
+  return clientError('BAD_USER_INPUT', e.message, { reason, nodes: e.nodes });
 }
 
 /**
@@ -31,19 +30,17 @@ function inputError(e: GraphQLError, reason: string): GraphQLError {
 export function startGraphQLWsServer(opts: {
   schema: GraphQLSchema;
   httpServer: Server;
-  orm: MikroORM;
   deps: AppDeps;
-  logger: Logger;
   validationRules: readonly ValidationRule[];
   clientIp: (req: IncomingMessage) => string | null;
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
 }): { dispose(): Promise<void> } {
-  const { config } = opts.deps;
+  const { config, logger, orm } = opts.deps;
   const rules = [...specifiedRules, ...opts.validationRules, ...(config.isProduction ? [NoSchemaIntrospectionCustomRule] : [])];
   const wsServer = new WebSocketServer({ server: opts.httpServer, path: '/graphql', maxPayload: config.BODY_LIMIT_BYTES });
 
   const authenticateSocket = async (extra: WsExtra) => {
-    const em = opts.orm.em.fork();
+    const em = orm.em.fork();
     const r = await resolveRequestScope(em, { authorization: extra.authorization, siteHeader: extra.siteHeader, ip: extra.ip ?? null }, config.JWT_SECRET);
     return { em, r };
   };
@@ -82,7 +79,7 @@ export function startGraphQLWsServer(opts: {
           return await connect(ctx);
         } catch (err) {
           // Our logger (redacting), not graphql-ws's console.error with the raw error.
-          opts.logger.error({ err }, 'graphql-ws connection failed');
+          logger.error({ err }, 'graphql-ws connection failed');
           ctx.extra.socket.close(1011, 'Internal error');
           return false;
         }
@@ -92,7 +89,7 @@ export function startGraphQLWsServer(opts: {
         const { em, r } = await authenticateSocket(ctx.extra);
         if (!r.ok) {
           ctx.extra.socket.close(4401, `Unauthorized: ${r.failure.message}`);
-          return [new GraphQLError(r.failure.message, { extensions: { code: 'UNAUTHENTICATED' } })];
+          return [clientError('UNAUTHENTICATED', r.failure.message)];
         }
         let document;
         try {
@@ -109,7 +106,7 @@ export function startGraphQLWsServer(opts: {
           em,
           requestId,
           requestedSiteId: ctx.extra.siteHeader ?? null,
-          log: opts.logger.child({ requestId }),
+          log: logger.child({ requestId }),
           deps: opts.deps,
         };
         return { schema: opts.schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };

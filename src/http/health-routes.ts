@@ -28,11 +28,16 @@ async function probe(check: () => Promise<unknown>): Promise<'ok' | 'down'> {
  * /healthz: the process is up. /readyz: it can do its work (database and job backend answer within 2 s)
  * and is not shutting down; load balancers route by it. /metrics: Prometheus, behind METRICS_TOKEN when set.
  */
+export interface HealthChecks {
+  database: () => Promise<unknown>;
+  jobs: () => Promise<unknown>;
+}
+
 export function healthRoutes(opts: {
   config: Config;
   metrics: Metrics;
   isStopping: () => boolean;
-  checks: { database: () => Promise<unknown>; jobs: () => Promise<unknown> };
+  checks: HealthChecks;
 }): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {

@@ -9,7 +9,7 @@ import { Role } from '../entities/role.js';
 import type { Logger } from '../logger.js';
 import { authenticate, bearerToken } from '../services/auth/authenticate.js';
 import { login, loginSettings } from '../services/auth/login.js';
-import { DomainError } from '../services/errors.js';
+import { DomainError, RateLimitedError } from '../services/errors.js';
 
 export const DASHBOARD_PATH = '/admin/jobs';
 export const LOGIN_PATH = '/admin/login';
@@ -49,7 +49,10 @@ export interface JobDashboard {
 export function jobDashboard(opts: { agenda: Agenda; orm: MikroORM; config: Config; logger: Logger; clientIp: (req: IncomingMessage) => string | null }): JobDashboard {
   const { config } = opts;
   const router = Router();
-  const streams = new Set<Response>();
+  // Every dashboard response still open. Streams are found by what they are (text/event-stream), not
+  // by their path: Express matches paths case-insensitively, so any path test could be sidestepped.
+  const open = new Set<Response>();
+  let closing = false;
   const form = express.urlencoded({ extended: false, limit: '4kb' });
 
   const cookieOptions = { httpOnly: true, sameSite: 'strict' as const, secure: config.isProduction, path: '/admin' };
@@ -76,7 +79,7 @@ export function jobDashboard(opts: { agenda: Agenda; orm: MikroORM; config: Conf
       res.redirect(303, `${DASHBOARD_PATH}/`);
     } catch (e) {
       if (e instanceof DomainError) {
-        const status = e.category === 'RATE_LIMITED' ? 429 : 401;
+        const status = e instanceof RateLimitedError ? 429 : 401;
         res.status(status).type('html').send(loginPage(e.message));
         return;
       }
@@ -111,10 +114,13 @@ export function jobDashboard(opts: { agenda: Agenda; orm: MikroORM; config: Conf
       const auth = await authenticate(opts.orm.em.fork(), token, config.JWT_SECRET, bearer ? 'api' : 'dashboard');
       if (!auth.ok) return refuse(401, 'Invalid or expired session');
       if (auth.actor.role !== Role.SUPER_ADMIN) return refuse(403, 'SUPER_ADMIN only');
-      if (req.path === '/api/events') {
-        streams.add(res);
-        res.on('close', () => streams.delete(res));
+      // A stream opened after close() would hold shutdown again.
+      if (closing) {
+        res.status(503).json({ error: 'Shutting down' });
+        return;
       }
+      open.add(res);
+      res.on('close', () => open.delete(res));
       next();
     } catch (e) {
       next(e);
@@ -125,10 +131,15 @@ export function jobDashboard(opts: { agenda: Agenda; orm: MikroORM; config: Conf
   return {
     router,
     close() {
-      for (const res of streams) res.end();
-      streams.clear();
+      closing = true;
+      // Ordinary answers finish by themselves within the HTTP drain; only streams never end on their own.
+      for (const res of open) if (isEventStream(res)) res.end();
     },
   };
+}
+
+function isEventStream(res: Response): boolean {
+  return /^\s*text\/event-stream/i.test(String(res.getHeader('content-type') ?? ''));
 }
 
 /** Browsers say where a request comes from; one that says another site is refused (CSRF). */

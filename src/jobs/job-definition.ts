@@ -1,18 +1,7 @@
-import type { MikroORM } from '@mikro-orm/postgresql';
-import type { Gauge } from 'prom-client';
-import type { Config } from '../config.js';
-import type { Logger } from '../logger.js';
-import type { BalanceReaders } from '../services/chain/balance-readers.js';
-import type { Keyring } from '../services/wallet-keys/master-keys.js';
+import type { Deps } from '../deps.js';
 
-export interface JobDeps {
-  orm: MikroORM;
-  config: Config;
-  logger: Logger;
-  keyring: Keyring;
-  chain: BalanceReaders;
-  metrics: { walletPoolAvailable: Gauge<'site' | 'network'> };
-}
+/** Jobs get the same dependencies as the API (config, ORM, keyring, clock, logger, metrics, chain). */
+export type JobDeps = Deps;
 
 /**
  * One job, one file. Job data is stored in the job table and shown in the dashboard: it carries ids

@@ -7,8 +7,9 @@ export const replenishWalletPoolsJob = defineJob({
   every: '5 minutes',
   concurrency: 1,
   lockLifetimeMs: 5 * 60_000,
-  async handler(_data, { orm, keyring, config, logger, metrics }) {
-    const levels = await replenishWalletPools(orm.em.fork(), keyring, config.WALLET_POOL_MIN_AVAILABLE);
+  async handler(_data, deps) {
+    const { logger, metrics } = deps;
+    const levels = await replenishWalletPools(deps);
     for (const l of levels) {
       metrics.walletPoolAvailable.set({ site: l.siteId, network: l.network }, l.available);
       if (l.generated) logger.warn({ site: l.siteId, network: l.network, generated: l.generated }, 'wallet pool was low: generated wallets');

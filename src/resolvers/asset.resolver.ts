@@ -5,7 +5,6 @@ import { AssetPurpose, Network } from '../schema/assets/enums.js';
 import type { GraphQLContext } from '../schema/context.js';
 import { listAssets } from '../services/assets/list-assets.js';
 import { upsertAsset } from '../services/assets/upsert-asset.js';
-import { requireSiteId } from '../services/auth/actor.js';
 
 @Resolver(() => AssetType)
 export class AssetResolver {
@@ -15,11 +14,11 @@ export class AssetResolver {
     @Arg('network', () => Network, { nullable: true }) network?: Network | null,
     @Arg('purpose', () => AssetPurpose, { nullable: true }) purpose?: AssetPurpose | null,
   ): Promise<AssetType[]> {
-    return (await listAssets(ctx.em, requireSiteId(ctx), { network, purpose })).map(toAssetType);
+    return (await listAssets(ctx, { network, purpose })).map(toAssetType);
   }
 
   @Mutation(() => AssetType)
   async upsertAsset(@Arg('input') input: AssetInput, @Ctx() ctx: GraphQLContext): Promise<AssetType> {
-    return toAssetType(await upsertAsset(ctx.em, ctx, input));
+    return toAssetType(await upsertAsset(ctx, input));
   }
 }

@@ -1,5 +1,6 @@
-import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
+import { Args, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import type { GraphQLContext } from '../schema/context.js';
+import { CreateSiteArgs } from '../schema/sites/create-site.args.js';
 import { SiteType, toSiteType } from '../schema/sites/site.type.js';
 import { createSite } from '../services/sites/create-site.js';
 import { listSites } from '../services/sites/list-sites.js';
@@ -8,11 +9,11 @@ import { listSites } from '../services/sites/list-sites.js';
 export class SiteResolver {
   @Query(() => [SiteType])
   async sites(@Ctx() ctx: GraphQLContext): Promise<SiteType[]> {
-    return (await listSites(ctx.em)).map(toSiteType);
+    return (await listSites(ctx)).map(toSiteType);
   }
 
   @Mutation(() => SiteType)
-  async createSite(@Arg('slug') slug: string, @Arg('name') name: string, @Ctx() ctx: GraphQLContext): Promise<SiteType> {
-    return toSiteType(await createSite(ctx.em, ctx, { slug, name }));
+  async createSite(@Args() args: CreateSiteArgs, @Ctx() ctx: GraphQLContext): Promise<SiteType> {
+    return toSiteType(await createSite(ctx, args));
   }
 }

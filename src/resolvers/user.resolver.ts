@@ -3,20 +3,20 @@ import type { GraphQLContext } from '../schema/context.js';
 import { SiteType, toSiteType } from '../schema/sites/site.type.js';
 import { CreateUserInput } from '../schema/users/create-user.input.js';
 import { UserType, toUserType } from '../schema/users/user.type.js';
-import { findSite } from '../services/sites/find-site.js';
+import { loadSite } from '../services/sites/load-site.js';
 import { createUser } from '../services/users/create-user.js';
 
 @Resolver(() => UserType)
 export class UserResolver {
   @Mutation(() => UserType)
   async createUser(@Arg('input') input: CreateUserInput, @Ctx() ctx: GraphQLContext): Promise<UserType> {
-    return toUserType(await createUser(ctx.em, ctx, input, ctx.deps.config.PASSWORD_SCRYPT_N));
+    return toUserType(await createUser(ctx, input));
   }
 
   @FieldResolver(() => SiteType, { nullable: true })
   async site(@Root() user: UserType, @Ctx() ctx: GraphQLContext): Promise<SiteType | null> {
     if (!user.siteId) return null;
-    const site = await findSite(ctx.em, user.siteId);
+    const site = await loadSite(ctx, user.siteId);
     return site ? toSiteType(site) : null;
   }
 }

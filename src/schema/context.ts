@@ -1,21 +1,18 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Config } from '../config.js';
+import type { Deps } from '../deps.js';
 import type { Logger } from '../logger.js';
-import type { RequestScope } from '../services/auth/actor.js';
-import type { Keyring } from '../services/wallet-keys/master-keys.js';
 import type { JobStatsSource } from '../services/jobs/job-stats.js';
+import type { Scope } from '../services/scope.js';
 
-/** Long-lived things the resolvers may reach; built once per process. */
-export interface AppDeps {
-  config: Config;
+/** What the API process has beyond the shared dependencies. */
+export interface AppDeps extends Deps {
   jobs: JobStatsSource;
-  /** Wallet key-encryption keys; only services/custody uses them. */
-  keyring: Keyring;
 }
 
-/** One per request (or per graphql-ws operation): its own EntityManager fork, scoped to the caller's site. */
-export interface GraphQLContext extends RequestScope {
-  em: EntityManager;
+/**
+ * One per request (or per graphql-ws operation): a Scope (its own EntityManager fork, scoped to the
+ * caller's site) plus what only the transport knows.
+ */
+export interface GraphQLContext extends Scope {
   log: Logger;
   requestId: string;
   /** Raw x-site-id header, for login to tell accounts apart; authorization never reads it. */

@@ -1,13 +1,40 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ArgumentValidationError } from 'type-graphql';
-import { DomainError, type ErrorCategory } from '../services/errors.js';
+import { AssetErrorCode } from '../services/assets/errors.js';
+import { AuthErrorCode } from '../services/auth/errors.js';
+import type { ErrorCode } from '../services/error-codes.js';
+import { CommonErrorCode, DomainError } from '../services/errors.js';
+import { SiteErrorCode } from '../services/sites/errors.js';
+import { UserErrorCode } from '../services/users/errors.js';
+import { WalletErrorCode } from '../services/wallets/errors.js';
 
 /** The only codes a client ever sees (domain.md, Errors). */
-export type ClientErrorCode = ErrorCategory | 'INTERNAL_SERVER_ERROR';
-const CLIENT_CODES = new Set<string>(['BAD_USER_INPUT', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'RATE_LIMITED', 'INTERNAL_SERVER_ERROR']);
+export type ClientErrorCode = 'BAD_USER_INPUT' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT' | 'RATE_LIMITED' | 'INTERNAL_SERVER_ERROR';
+type ErrorCategory = Exclude<ClientErrorCode, 'INTERNAL_SERVER_ERROR'>;
 
-/** Apollo's own request errors say what is wrong with the query, never anything internal: they are input errors. */
-const APOLLO_INPUT_CODES = new Set([
+/** Every domain reason and the category a client sees for it. The type makes a missing reason a compile error. */
+const CATEGORY: Record<ErrorCode, ErrorCategory> = {
+  [CommonErrorCode.INVALID_INPUT]: 'BAD_USER_INPUT',
+  [CommonErrorCode.NOT_FOUND]: 'NOT_FOUND',
+  [CommonErrorCode.UNAUTHENTICATED]: 'UNAUTHENTICATED',
+  [CommonErrorCode.FORBIDDEN]: 'FORBIDDEN',
+  [CommonErrorCode.RATE_LIMITED]: 'RATE_LIMITED',
+  [AuthErrorCode.INVALID_CREDENTIALS]: 'UNAUTHENTICATED',
+  [AuthErrorCode.SITE_REQUIRED]: 'BAD_USER_INPUT',
+  [SiteErrorCode.SLUG_TAKEN]: 'CONFLICT',
+  [UserErrorCode.EMAIL_TAKEN]: 'CONFLICT',
+  [AssetErrorCode.DECIMALS_LOCKED]: 'CONFLICT',
+  [WalletErrorCode.POOL_EXHAUSTED]: 'CONFLICT',
+  [WalletErrorCode.DUPLICATE_WALLET]: 'CONFLICT',
+  [WalletErrorCode.WALLET_STATUS_CONFLICT]: 'CONFLICT',
+};
+
+export function categoryOf(e: DomainError): ErrorCategory {
+  return CATEGORY[e.reason];
+}
+
+/** graphql-js and Apollo reasons for a request that is wrong before it runs: the client's input. */
+const REQUEST_INPUT_REASONS = new Set([
   'GRAPHQL_PARSE_FAILED',
   'GRAPHQL_VALIDATION_FAILED',
   'BAD_REQUEST',
@@ -15,60 +42,49 @@ const APOLLO_INPUT_CODES = new Set([
   'PERSISTED_QUERY_NOT_FOUND',
   'PERSISTED_QUERY_NOT_SUPPORTED',
 ]);
+const CLIENT_CODES = new Set<string>(['BAD_USER_INPUT', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'RATE_LIMITED']);
 
-function assertUnreachable(x: never): never {
-  throw new Error(`unmapped error category ${String(x)}`);
+/**
+ * The one way transport code (HTTP, graphql-ws, scalars, express handlers) raises an error a client
+ * may see: a client code, an optional reason, and for HTTP the status to answer with.
+ */
+export function clientError(code: ErrorCategory, message: string, opts: { reason?: string; httpStatus?: number; nodes?: GraphQLError['nodes'] } = {}): GraphQLError {
+  return new GraphQLError(message, {
+    nodes: opts.nodes,
+    extensions: { code, ...(opts.reason ? { reason: opts.reason } : {}), ...(opts.httpStatus ? { http: { status: opts.httpStatus } } : {}) },
+  });
 }
 
-/** HTTP status a transport-level failure should carry when it is the whole response. */
-export function httpStatusFor(category: ErrorCategory): number {
-  switch (category) {
-    case 'BAD_USER_INPUT':
-      return 400;
-    case 'UNAUTHENTICATED':
-      return 401;
-    case 'FORBIDDEN':
-      return 403;
-    case 'NOT_FOUND':
-      return 404;
-    case 'CONFLICT':
-      return 409;
-    case 'RATE_LIMITED':
-      return 429;
-    default:
-      return assertUnreachable(category);
-  }
-}
-
-export function domainErrorToGraphQL(e: DomainError): GraphQLError {
-  return new GraphQLError(e.message, { extensions: { ...(e.details ?? {}), code: e.category, reason: e.reason } });
+/** The same shape as a JSON body, for answers that never reach GraphQL (body parser, unknown route). */
+export function errorBody(code: ClientErrorCode, message: string, reason?: string): { errors: GraphQLFormattedError[] } {
+  return { errors: [{ message, extensions: { code, ...(reason ? { reason } : {}) } }] };
 }
 
 const INTERNAL: GraphQLFormattedError = { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
 
 /**
- * The one place errors become what a client sees. Domain errors keep their message and code; input
- * errors become BAD_USER_INPUT; anything else is masked, and handed back as `internal` for the caller
- * to log with its request id, so no stack, SQL or secret leaves the server.
+ * The one place errors become what a client sees. Domain errors keep their message and get their
+ * category; input errors become BAD_USER_INPUT; anything else is masked, and handed back as
+ * `internal` for the caller to log with its request id, so no stack, SQL or secret leaves the server.
  */
 export function toClientError(formatted: GraphQLFormattedError, error: unknown): { error: GraphQLFormattedError; internal?: unknown } {
   const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
   const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
 
   if (original instanceof DomainError) {
-    return { error: { ...base, message: original.message, extensions: { ...(original.details ?? {}), code: original.category, reason: original.reason } } };
+    return { error: { ...base, message: original.message, extensions: { ...(original.details ?? {}), code: categoryOf(original), reason: original.reason } } };
   }
   if (original instanceof ArgumentValidationError) {
     const fields = original.extensions.validationErrors?.map((v) => ({ field: v.property, constraints: v.constraints })) ?? [];
-    return { error: { ...base, message: 'Argument validation failed', extensions: { code: 'BAD_USER_INPUT', fields } } };
+    return { error: { ...base, message: 'Argument validation failed', extensions: { code: 'BAD_USER_INPUT', reason: CommonErrorCode.INVALID_INPUT, fields } } };
   }
   const code = formatted.extensions?.code;
-  if (typeof code === 'string' && APOLLO_INPUT_CODES.has(code)) {
+  if (typeof code === 'string' && REQUEST_INPUT_REASONS.has(code)) {
     return { error: { ...base, extensions: { code: 'BAD_USER_INPUT', reason: code } } };
   }
-  // GraphQLErrors raised on purpose with a client code (scalars, auth, request limits). A GraphQLError
+  // GraphQLErrors raised on purpose through clientError (scalars, auth, request limits). A GraphQLError
   // that merely wraps some other exception is not one of them.
-  if (original instanceof GraphQLError && typeof code === 'string' && CLIENT_CODES.has(code) && code !== 'INTERNAL_SERVER_ERROR') {
+  if (original instanceof GraphQLError && typeof code === 'string' && CLIENT_CODES.has(code)) {
     return { error: { ...base, extensions: { ...formatted.extensions, code } } };
   }
   return { error: { ...INTERNAL, path: formatted.path, locations: formatted.locations }, internal: original };

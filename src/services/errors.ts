@@ -1,13 +1,22 @@
-/**
- * The categories a client can see (domain.md, Errors). Each domain error names one; schema/error-map.ts
- * turns it into `extensions.code`. Anything that is not a DomainError is an internal error and is masked.
- */
-export type ErrorCategory = 'BAD_USER_INPUT' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT' | 'RATE_LIMITED';
+import type { ErrorCode } from './error-codes.js';
 
+/** Codes any domain may use; each domain adds its own enum in its errors.ts. */
+export enum CommonErrorCode {
+  INVALID_INPUT = 'INVALID_INPUT',
+  NOT_FOUND = 'NOT_FOUND',
+  UNAUTHENTICATED = 'UNAUTHENTICATED',
+  FORBIDDEN = 'FORBIDDEN',
+  RATE_LIMITED = 'RATE_LIMITED',
+}
+
+/**
+ * A failure the caller can act on. Services throw these; schema/error-map.ts maps each `reason` to the
+ * client category (`extensions.code`) in one table. Anything that is not a DomainError is internal
+ * and masked.
+ */
 export abstract class DomainError extends Error {
-  abstract readonly category: ErrorCategory;
-  /** Stable machine-readable reason within the category, e.g. EMAIL_TAKEN. */
-  abstract readonly reason: string;
+  /** Stable machine-readable reason, e.g. EMAIL_TAKEN; sent to clients as `extensions.reason`. */
+  abstract readonly reason: ErrorCode;
   /** Safe-to-show extra fields (never secrets). */
   readonly details?: Record<string, unknown>;
 
@@ -19,37 +28,32 @@ export abstract class DomainError extends Error {
 }
 
 export class InvalidInputError extends DomainError {
-  readonly category = 'BAD_USER_INPUT';
-  readonly reason = 'INVALID_INPUT';
+  readonly reason = CommonErrorCode.INVALID_INPUT;
 }
 
 export class NotFoundError extends DomainError {
-  readonly category = 'NOT_FOUND';
-  readonly reason = 'NOT_FOUND';
+  readonly reason = CommonErrorCode.NOT_FOUND;
   constructor(what: string) {
     super(`${what} not found`);
   }
 }
 
 export class UnauthenticatedError extends DomainError {
-  readonly category = 'UNAUTHENTICATED';
-  readonly reason = 'UNAUTHENTICATED';
+  readonly reason = CommonErrorCode.UNAUTHENTICATED;
   constructor(message = 'Sign in required') {
     super(message);
   }
 }
 
 export class ForbiddenError extends DomainError {
-  readonly category = 'FORBIDDEN';
-  readonly reason = 'FORBIDDEN';
+  readonly reason = CommonErrorCode.FORBIDDEN;
   constructor(message = 'Not allowed') {
     super(message);
   }
 }
 
 export class RateLimitedError extends DomainError {
-  readonly category = 'RATE_LIMITED';
-  readonly reason = 'RATE_LIMITED';
+  readonly reason = CommonErrorCode.RATE_LIMITED;
   constructor(message: string, retryAfterSeconds: number) {
     super(message, { retryAfterSeconds });
   }

@@ -1,8 +1,8 @@
-import { Field, ID, Int, ObjectType } from 'type-graphql';
-import type { AuditEntry } from '../../entities/audit-entry.entity.js';
-import { PageInfo } from '../common/page-info.type.js';
+import { Field, ID, ObjectType } from 'type-graphql';
+import type { AuditView } from '../../services/audit/list-audit-log.js';
+import { connectionType } from '../common/connection.js';
 import { DateTimeScalar } from '../scalars/date-time.scalar.js';
-import { UserType } from '../users/user.type.js';
+import { UserType, toUserType } from '../users/user.type.js';
 
 @ObjectType('AuditEntry')
 export class AuditEntryType {
@@ -12,9 +12,8 @@ export class AuditEntryType {
   @Field()
   action!: string;
 
-  /** Resolved by AuditEntryResolver.actor from actorId. */
-  @Field(() => UserType, { nullable: true })
-  actor?: UserType | null;
+  @Field(() => UserType, { nullable: true, description: 'Who did it; null for the system, and for platform operators when a site user reads.' })
+  actor!: UserType | null;
 
   @Field()
   targetType!: string;
@@ -31,39 +30,19 @@ export class AuditEntryType {
   @Field(() => DateTimeScalar)
   at!: Date;
 
-  actorId!: string | null;
 }
 
-@ObjectType()
-export class AuditEntryEdge {
-  @Field(() => AuditEntryType)
-  node!: AuditEntryType;
+export const AuditEntryConnection = connectionType(AuditEntryType, 'AuditEntry');
 
-  @Field()
-  cursor!: string;
-}
-
-@ObjectType()
-export class AuditEntryConnection {
-  @Field(() => [AuditEntryEdge])
-  edges!: AuditEntryEdge[];
-
-  @Field(() => PageInfo)
-  pageInfo!: PageInfo;
-
-  @Field(() => Int, { description: 'Entries matching the filter, across all pages.' })
-  totalCount!: number;
-}
-
-export function toAuditEntryType(e: AuditEntry): AuditEntryType {
+export function toAuditEntryType({ entry: e, actor, ip }: AuditView): AuditEntryType {
   return {
     id: e.id,
     action: e.action,
+    actor: actor ? toUserType(actor) : null,
     targetType: e.targetType,
     targetId: e.targetId,
     details: JSON.stringify(e.details),
-    ip: e.ip,
+    ip,
     at: e.at,
-    actorId: e.actor?.id ?? null,
   };
 }

@@ -1,13 +1,12 @@
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
+import { clientError } from '../error-map.js';
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 
 function parse(value: unknown): Date {
   const d = typeof value === 'string' && ISO.test(value) ? new Date(value) : null;
   if (!d || Number.isNaN(d.getTime())) {
-    throw new GraphQLError('DateTime must be an ISO-8601 timestamp with a time zone, e.g. 2026-11-22T14:00:00.000Z', {
-      extensions: { code: 'BAD_USER_INPUT' },
-    });
+    throw clientError('BAD_USER_INPUT', 'DateTime must be an ISO-8601 timestamp with a time zone, e.g. 2026-11-22T14:00:00.000Z');
   }
   return d;
 }

@@ -1,5 +1,6 @@
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
 import { splitDecimal } from '../../services/money/amount.js';
+import { clientError } from '../error-map.js';
 
 /** Up to uint256 on each side of the point; the scale is checked per asset later. */
 const MAX_DIGITS = 78;
@@ -7,9 +8,7 @@ const MAX_DIGITS = 78;
 function parse(value: unknown): string {
   const parts = splitDecimal(value);
   if (!parts || parts.whole.length > MAX_DIGITS || parts.fraction.length > MAX_DIGITS) {
-    throw new GraphQLError('Decimal must be a non-negative decimal number in a string, e.g. "1250.000001"', {
-      extensions: { code: 'BAD_USER_INPUT' },
-    });
+    throw clientError('BAD_USER_INPUT', 'Decimal must be a non-negative decimal number in a string, e.g. "1250.000001"');
   }
   return value as string;
 }

@@ -1,4 +1,6 @@
 import { Field, Int, ObjectType } from 'type-graphql';
+import type { Site } from '../../entities/site.entity.js';
+import { formatDecimalColumn, formatPrice, priceFromColumn } from '../../services/money/price.js';
 import { DateTimeScalar } from '../scalars/date-time.scalar.js';
 import { DecimalScalar } from '../scalars/decimal.scalar.js';
 
@@ -21,4 +23,20 @@ export class SiteSettings {
 
   @Field(() => DateTimeScalar, { nullable: true, description: 'Token generation event: when set, vesting of every allocation starts here instead of at payment time.' })
   tgeAt!: Date | null;
+}
+
+/** site.min_order_amount / max_order_amount are NUMERIC(38,18), in payment whole units. */
+const ORDER_AMOUNT_SCALE = 18;
+
+/** The stored NUMERIC(38,18) columns come back with trailing zeros; the API shows them exact and trimmed. */
+export function toSiteSettings(site: Site): SiteSettings {
+  const amount = (v: string | null) => (v === null ? null : formatDecimalColumn(v, ORDER_AMOUNT_SCALE));
+  return {
+    tokenPrice: site.tokenPrice === null ? null : formatPrice(priceFromColumn(site.tokenPrice)),
+    minOrderAmount: amount(site.minOrderAmount),
+    maxOrderAmount: amount(site.maxOrderAmount),
+    orderTtlMinutes: site.orderTtlMinutes,
+    walletCooldownMinutes: site.walletCooldownMinutes,
+    tgeAt: site.tgeAt,
+  };
 }

@@ -3,7 +3,7 @@ import type { Wallet } from '../../entities/wallet.entity.js';
 import { fromBaseUnits } from '../../services/money/amount.js';
 import { Network } from '../assets/enums.js';
 import { WalletStatus } from './enums.js';
-import { PageInfo } from '../common/page-info.type.js';
+import { connectionType } from '../common/connection.js';
 import { DateTimeScalar } from '../scalars/date-time.scalar.js';
 import { DecimalScalar } from '../scalars/decimal.scalar.js';
 
@@ -34,26 +34,7 @@ export class WalletType {
   createdAt!: Date;
 }
 
-@ObjectType()
-export class WalletEdge {
-  @Field(() => WalletType)
-  node!: WalletType;
-
-  @Field()
-  cursor!: string;
-}
-
-@ObjectType()
-export class WalletConnection {
-  @Field(() => [WalletEdge])
-  edges!: WalletEdge[];
-
-  @Field(() => PageInfo)
-  pageInfo!: PageInfo;
-
-  @Field(() => Int)
-  totalCount!: number;
-}
+export const WalletConnection = connectionType(WalletType, 'Wallet');
 
 @ObjectType('WalletPoolStats')
 export class WalletPoolStatsType {

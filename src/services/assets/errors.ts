@@ -1,8 +1,11 @@
 import { DomainError } from '../errors.js';
 
+export enum AssetErrorCode {
+  DECIMALS_LOCKED = 'DECIMALS_LOCKED',
+}
+
 export class AssetDecimalsLockedError extends DomainError {
-  readonly category = 'CONFLICT';
-  readonly reason = 'DECIMALS_LOCKED';
+  readonly reason = AssetErrorCode.DECIMALS_LOCKED;
   constructor() {
     super('decimals of an existing asset cannot change: every stored amount of it would change meaning');
   }

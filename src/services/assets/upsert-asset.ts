@@ -1,11 +1,9 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { Asset } from '../../entities/asset.entity.js';
 import { AssetPurpose, Network } from '../../entities/enums.js';
 import { recordAudit } from '../audit/record-audit.js';
-import { requireSiteId, type RequestScope } from '../auth/actor.js';
+import { requireSiteId } from '../auth/actor.js';
 import { canonicalAddress } from '../chain/address.js';
-import { InvalidInputError } from '../errors.js';
-import { MAX_DECIMALS } from '../money/amount.js';
+import type { Scope } from '../scope.js';
 import { AssetDecimalsLockedError } from './errors.js';
 
 export interface AssetInput {
@@ -19,28 +17,14 @@ export interface AssetInput {
   active: boolean;
 }
 
-function validate(input: AssetInput): AssetInput & { contractAddress: string } {
-  const symbol = input.symbol.trim();
-  if (!/^[A-Za-z0-9._-]{1,16}$/.test(symbol)) throw new InvalidInputError('symbol must be 1-16 letters, digits, ".", "_" or "-"', { field: 'symbol' });
-  if (!Number.isInteger(input.decimals) || input.decimals < 0 || input.decimals > MAX_DECIMALS) {
-    throw new InvalidInputError(`decimals must be an integer from 0 to ${MAX_DECIMALS}`, { field: 'decimals' });
-  }
-  if (!Number.isInteger(input.confirmationsRequired) || input.confirmationsRequired < 0 || input.confirmationsRequired > 10000) {
-    throw new InvalidInputError('confirmationsRequired must be an integer from 0 to 10000', { field: 'confirmationsRequired' });
-  }
-  const custodyAssetId = input.custodyAssetId?.trim() || null;
-  if (custodyAssetId && !/^[A-Za-z0-9_.-]{1,64}$/.test(custodyAssetId)) throw new InvalidInputError('custodyAssetId must be 1-64 letters, digits, ".", "_" or "-"', { field: 'custodyAssetId' });
-  return { ...input, symbol, custodyAssetId, contractAddress: canonicalAddress(input.network, input.contractAddress, 'contractAddress') };
-}
-
 /**
  * Creates or updates the asset of (site, network, contract) in one statement, so concurrent upserts
- * cannot create two rows. Decimals are fixed once set.
+ * cannot create two rows. Decimals are fixed once set. Shapes are checked on the input class.
  */
-export async function upsertAsset(em: EntityManager, scope: RequestScope, input: AssetInput): Promise<Asset> {
+export async function upsertAsset(scope: Scope, input: AssetInput): Promise<Asset> {
   const siteId = requireSiteId(scope);
-  const a = validate(input);
-  return em.transactional(async (tx) => {
+  const a = { ...input, custodyAssetId: input.custodyAssetId || null, contractAddress: canonicalAddress(input.network, input.contractAddress, 'contractAddress') };
+  return scope.em.transactional(async (tx) => {
     const rows = await tx.execute<{ id: string; decimals: number; inserted: boolean }[]>(
       `insert into asset (id, site_id, network, symbol, decimals, contract_address, purpose, custody_asset_id, confirmations_required, active, created_at, updated_at)
        values (gen_random_uuid(), ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), now())

@@ -1,4 +1,4 @@
-import { getAddress, isHexString, sha256, decodeBase58, toBeHex } from 'ethers';
+import { getAddress, sha256, decodeBase58, toBeHex } from 'ethers';
 import { Network } from '../../entities/enums.js';
 import { InvalidInputError } from '../errors.js';
 
@@ -45,8 +45,4 @@ function canonicalTronAddress(input: string, field: string): string {
 export function tronAddressToEvmHex(base58: string): string {
   const hex = toBeHex(decodeBase58(canonicalTronAddress(base58, 'address')), 25).slice(2);
   return `0x${hex.slice(2, 42)}`;
-}
-
-export function isEvmHex(value: string): boolean {
-  return isHexString(value, 20);
 }

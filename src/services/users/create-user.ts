@@ -1,9 +1,8 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { Role } from '../../entities/role.js';
 import { Site } from '../../entities/site.entity.js';
 import { User } from '../../entities/user.entity.js';
 import { recordAudit } from '../audit/record-audit.js';
-import type { RequestScope } from '../auth/actor.js';
+import type { Scope } from '../scope.js';
 import { hashPassword } from '../auth/password.js';
 import { ForbiddenError, InvalidInputError, NotFoundError, UnauthenticatedError, isUniqueViolation } from '../errors.js';
 import { isUuid } from '../ids.js';
@@ -24,8 +23,8 @@ const SITE_ADMIN_GRANTS = new Set([Role.OPERATOR, Role.CUSTOMER]);
  * SUPER_ADMIN creates anyone; SITE_ADMIN creates OPERATOR/CUSTOMER in its own site. A site id the
  * caller may not see reads as a missing site.
  */
-export async function createUser(em: EntityManager, scope: RequestScope, input: CreateUserInput, scryptN: number): Promise<User> {
-  const actor = scope.actor;
+export async function createUser(scope: Scope, input: CreateUserInput): Promise<User> {
+  const { em, actor } = scope;
   if (!actor) throw new UnauthenticatedError();
   const email = normalizeEmail(input.email);
   checkPassword(input.password);
@@ -47,7 +46,7 @@ export async function createUser(em: EntityManager, scope: RequestScope, input: 
     if (!(await em.findOne(Site, { id: siteId }))) throw new NotFoundError('Site');
   }
 
-  const passwordHash = await hashPassword(input.password, scryptN);
+  const passwordHash = await hashPassword(input.password, scope.deps.config.PASSWORD_SCRYPT_N);
   try {
     return await em.transactional(async (tx) => {
       const user = new User();

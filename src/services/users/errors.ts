@@ -1,8 +1,11 @@
 import { DomainError } from '../errors.js';
 
+export enum UserErrorCode {
+  EMAIL_TAKEN = 'EMAIL_TAKEN',
+}
+
 export class EmailTakenError extends DomainError {
-  readonly category = 'CONFLICT';
-  readonly reason = 'EMAIL_TAKEN';
+  readonly reason = UserErrorCode.EMAIL_TAKEN;
   constructor() {
     super('A user with this email already exists in this site');
   }

@@ -27,10 +27,12 @@ export class StaleKeyringError extends Error {
  */
 export async function rotateWalletKeysBatch(em: EntityManager, ring: Keyring, batchSize: number, skip: readonly string[] = []): Promise<RotationProgress> {
   const newest = ring.newest.version;
+  // all-sites: one master keyring seals every site's wallets, so rotation walks the whole table.
   const [{ max }] = (await em.execute<{ max: number | null }[]>(`select max(key_version) as max from wallet`)) as [{ max: number | null }];
   if (max !== null && max > newest) throw new StaleKeyringError(max, newest);
   const failed: string[] = [];
   const rotated = await em.transactional(async (tx) => {
+    // all-sites: rotation re-seals every site's wallets (same keyring for all).
     const rows = await tx.execute<SealedWalletRow[]>(
       `select id, network, address, sealed_key, key_version from wallet
        where key_version < ? and not (id::text = any(string_to_array(?, ',')))
@@ -47,11 +49,13 @@ export async function rotateWalletKeysBatch(em: EntityManager, ring: Keyring, ba
         failed.push(r.id);
         continue;
       }
+      // all-sites: the row was selected and locked above by id, whatever its site.
       await tx.execute(`update wallet set sealed_key = ?, key_version = ? where id = ? and key_version = ?`, [resealed.sealed, resealed.keyVersion, r.id, r.key_version]);
       n++;
     }
     return n;
   });
+  // all-sites: progress of the platform-wide rotation.
   const [{ n }] = (await em.execute<{ n: string }[]>(`select count(*) as n from wallet where key_version < ?`, [newest])) as [{ n: string }];
   return { rotated, remaining: Number(n), newestVersion: newest, failed };
 }

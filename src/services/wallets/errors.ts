@@ -1,22 +1,25 @@
 import { DomainError } from '../errors.js';
 
+export enum WalletErrorCode {
+  POOL_EXHAUSTED = 'POOL_EXHAUSTED',
+  DUPLICATE_WALLET = 'DUPLICATE_WALLET',
+  WALLET_STATUS_CONFLICT = 'WALLET_STATUS_CONFLICT',
+}
+
 export class PoolExhaustedError extends DomainError {
-  readonly category = 'CONFLICT';
-  readonly reason = 'POOL_EXHAUSTED';
+  readonly reason = WalletErrorCode.POOL_EXHAUSTED;
   constructor(network: string) {
     super(`Deposit wallet pool exhausted: no AVAILABLE ${network} wallet`, { network });
   }
 }
 
 export class DuplicateWalletError extends DomainError {
-  readonly category = 'CONFLICT';
-  readonly reason = 'DUPLICATE_WALLET';
+  readonly reason = WalletErrorCode.DUPLICATE_WALLET;
   constructor() {
     super('This wallet is already in the pool');
   }
 }
 
 export class WalletStatusConflictError extends DomainError {
-  readonly category = 'CONFLICT';
-  readonly reason = 'WALLET_STATUS_CONFLICT';
+  readonly reason = WalletErrorCode.WALLET_STATUS_CONFLICT;
 }

@@ -1,30 +1,22 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Network } from '../../entities/enums.js';
 import type { Wallet } from '../../entities/wallet.entity.js';
 import { recordAudit } from '../audit/record-audit.js';
-import { requireSiteId, type RequestScope } from '../auth/actor.js';
+import { requireSiteId } from '../auth/actor.js';
 import { generateKey } from '../chain/private-key.js';
-import type { Keyring } from '../wallet-keys/master-keys.js';
-import { InvalidInputError } from '../errors.js';
+import type { Scope } from '../scope.js';
 import { newWalletRow } from './create-wallet-rows.js';
 
 export const MAX_GENERATE = 500;
 
 /** Generates `count` fresh deposit wallets offline and stores them, keys sealed, in one transaction. */
-export async function generateWallets(
-  em: EntityManager,
-  scope: Pick<RequestScope, 'actor' | 'siteId' | 'ip'>,
-  input: { network: Network; count: number; labelPrefix?: string | null },
-  ring: Keyring,
-): Promise<Wallet[]> {
+export async function generateWallets(scope: Scope, input: { network: Network; count: number; labelPrefix?: string | null }): Promise<Wallet[]> {
   const siteId = requireSiteId(scope);
-  if (!Number.isInteger(input.count) || input.count < 1 || input.count > MAX_GENERATE) {
-    throw new InvalidInputError(`count must be between 1 and ${MAX_GENERATE}`, { field: 'count' });
-  }
+  // The input class bounds count to 1-MAX_GENERATE; a job caller stays inside it by construction.
+  if (!Number.isInteger(input.count) || input.count < 1 || input.count > MAX_GENERATE) throw new RangeError(`count ${input.count} outside 1-${MAX_GENERATE}`);
   const prefix = input.labelPrefix?.trim() || null;
-  if (prefix && prefix.length > 60) throw new InvalidInputError('labelPrefix must be at most 60 characters', { field: 'labelPrefix' });
+  const ring = scope.deps.keyring;
 
-  return em.transactional(async (tx) => {
+  return scope.em.transactional(async (tx) => {
     const wallets: Wallet[] = [];
     for (let i = 0; i < input.count; i++) {
       const key = generateKey(input.network);

@@ -1,28 +1,22 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Network } from '../../entities/enums.js';
 import type { Wallet } from '../../entities/wallet.entity.js';
 import { recordAudit } from '../audit/record-audit.js';
-import { requireSiteId, type RequestScope } from '../auth/actor.js';
+import { requireSiteId } from '../auth/actor.js';
 import { addressOfPrivateKey, normalizePrivateKey } from '../chain/private-key.js';
-import type { Keyring } from '../wallet-keys/master-keys.js';
-import { InvalidInputError, isUniqueViolation } from '../errors.js';
+import { isUniqueViolation } from '../errors.js';
+import type { Scope } from '../scope.js';
 import { newWalletRow } from './create-wallet-rows.js';
 import { DuplicateWalletError } from './errors.js';
 
 /** Adds an existing wallet by private key: validated, address derived, sealed; a known address is a CONFLICT. */
-export async function importWallet(
-  em: EntityManager,
-  scope: RequestScope,
-  input: { network: Network; privateKey: string; label?: string | null },
-  ring: Keyring,
-): Promise<Wallet> {
+export async function importWallet(scope: Scope, input: { network: Network; privateKey: string; label?: string | null }): Promise<Wallet> {
   const siteId = requireSiteId(scope);
   const label = input.label?.trim() || null;
-  if (label && label.length > 100) throw new InvalidInputError('label must be at most 100 characters', { field: 'label' });
+  const ring = scope.deps.keyring;
   const privateKeyHex = normalizePrivateKey(input.privateKey);
   const address = addressOfPrivateKey(input.network, privateKeyHex);
   try {
-    return await em.transactional(async (tx) => {
+    return await scope.em.transactional(async (tx) => {
       const wallet = newWalletRow(tx, siteId, input.network, address, privateKeyHex, ring, label);
       tx.persist(wallet);
       recordAudit(tx, scope, { action: 'wallet.imported', targetType: 'Wallet', targetId: wallet.id, details: { network: input.network, address } });

@@ -1,5 +1,6 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { Network, WalletStatus } from '../../entities/enums.js';
+import { requireSiteId } from '../auth/actor.js';
+import type { Scope } from '../scope.js';
 
 export interface PoolStats {
   network: Network;
@@ -10,10 +11,10 @@ export interface PoolStats {
 }
 
 /** Wallets per network and status in one site, every network listed even when it has none. */
-export async function walletPoolStats(em: EntityManager, siteId: string): Promise<PoolStats[]> {
-  const rows = await em.execute<{ network: Network; status: WalletStatus; n: string }[]>(
+export async function walletPoolStats(scope: Scope): Promise<PoolStats[]> {
+  const rows = await scope.em.execute<{ network: Network; status: WalletStatus; n: string }[]>(
     `select network, status, count(*) as n from wallet where site_id = ? group by network, status`,
-    [siteId],
+    [requireSiteId(scope)],
   );
   return Object.values(Network).map((network) => {
     const count = (status: WalletStatus) => Number(rows.find((r) => r.network === network && r.status === status)?.n ?? 0);

@@ -255,4 +255,24 @@ describe('job dashboard: shutdown and cross-site logout', () => {
     expect(Date.now() - started).toBeLessThan(5000);
     expect(await ended).toBe('ended');
   });
+
+  it('ends a live-event stream opened with a differently cased path when the server stops', async () => {
+    // Express matches paths case-insensitively, so this reaches the same stream. A long shutdown budget
+    // (HTTP grace period 10 s) makes waiting it out obvious.
+    const own = await startTestApp({ SHUTDOWN_TIMEOUT_MS: '30000' });
+    const token = await own.adminToken();
+    const stream = await fetch(`${own.url}/admin/jobs/API/EVENTS`, { headers: { authorization: `Bearer ${token}` } });
+    expect(stream.status).toBe(200);
+    expect(stream.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const reader = stream.body!.getReader();
+    // A connection cut by the server's force-close (instead of an ended stream) is a failure too.
+    const ended = (async () => {
+      while (!(await reader.read()).done);
+      return 'ended';
+    })().catch((e: unknown) => `cut off: ${String(e)}`);
+    const started = Date.now();
+    await own.stop();
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(await ended).toBe('ended');
+  });
 });

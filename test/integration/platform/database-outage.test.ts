@@ -69,3 +69,49 @@ describe('the database going away while the server runs', () => {
     expect(t.logs.some((l) => l.includes('internal error in GraphQL operation') && l.includes(requestId!))).toBe(true);
   });
 });
+
+/** The pino `msg` of each JSON log line (lines that are not JSON are kept whole). */
+function messages(lines: string[]): string[] {
+  return lines.map((l) => {
+    try {
+      return String((JSON.parse(l) as { msg?: unknown }).msg);
+    } catch {
+      return l;
+    }
+  });
+}
+
+describe('the job notification channel during an outage', () => {
+  it('logs lost, a backed-off retry interval and restored, not a line per reconnect attempt', async () => {
+    const channelLines = (from: number) => messages(t.logs.slice(from)).filter((m) => m.startsWith('job notification channel'));
+    // Starts with the channel up: an earlier outage in this file may still be in its backoff.
+    const settled = await eventually(async () => channelLines(0).at(-1) ?? 'no outage yet', (last) => !/lost|retrying/.test(last), 40000);
+    expect(settled).not.toMatch(/lost|retrying/);
+    expect((await readyz()).status).toBe(200);
+    const from = t.logs.length;
+    proxy.cut();
+    // The length of the outage is the scenario, not a measurement: a reconnect loop without backoff
+    // (one attempt per 100 ms, two lines each) writes about 60 lines in it.
+    await new Promise((r) => setTimeout(r, 3000));
+    proxy.restore();
+    const restored = await eventually(
+      async () => channelLines(from),
+      (lines) => lines.some((m) => m.includes('restored')),
+      20000,
+    );
+
+    console.log(JSON.stringify(restored, null, 1));
+    // A bounded count first: this is what a reconnect loop without backoff fails.
+    expect(restored.length).toBeLessThanOrEqual(8);
+    expect(restored.filter((m) => m.includes('lost'))).toHaveLength(1);
+    expect(restored.filter((m) => m.includes('restored'))).toHaveLength(1);
+    const intervals = restored.map((m) => /retrying every ([\d.]+) s/.exec(m)?.[1]).filter((n) => n !== undefined).map(Number);
+    expect(intervals.length).toBeGreaterThanOrEqual(1);
+    // Exponential backoff: each announced interval is longer than the one before.
+    for (let i = 1; i < intervals.length; i++) expect(intervals[i]!).toBeGreaterThan(intervals[i - 1]!);
+    // The order an operator reads: lost first, restored last.
+    expect(restored[0]).toMatch(/lost/);
+    expect(restored.at(-1)).toMatch(/restored/);
+    expect((await eventually(readyz, (r) => r.status === 200)).status).toBe(200);
+  }, 60000);
+});

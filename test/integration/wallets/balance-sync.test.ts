@@ -1,9 +1,8 @@
 import { TronWeb } from 'tronweb';
 import { Network } from '../../../src/entities/enums.js';
-import { SITE_FILTER } from '../../../src/entities/site-scope.js';
 import { erc20Reader, trc20Reader } from '../../../src/services/chain/balance-readers.js';
-import { keyring } from '../../../src/services/wallet-keys/master-keys.js';
 import { generateWallets } from '../../../src/services/wallets/generate-wallets.js';
+import { siteScope } from '../../support/scope.js';
 import { syncWalletBalances } from '../../../src/services/wallets/sync-balances.js';
 import { startAnvil, type Anvil, type DeployedToken } from '../../support/anvil.js';
 import { createSiteFixture, startTestApp, type SiteFixture, type TestApp } from '../../support/test-app.js';
@@ -33,12 +32,9 @@ beforeAll(async () => {
     const r = await t.gql(UPSERT, { i: { network, symbol: 'USDT', decimals: 6, contractAddress, purpose: 'PAYMENT', confirmationsRequired: 1, active: true } }, { token: site.adminToken });
     expect(r.errors).toBeUndefined();
   }
-  const em = t.app.db.orm.em.fork();
-  em.setFilterParams(SITE_FILTER, { siteId: site.siteId });
-  const ring = keyring(t.app.config.WALLET_MASTER_KEYS);
-  const scope = { actor: null, siteId: site.siteId, ip: null };
-  ethWallets = (await generateWallets(em, scope, { network: Network.ETHEREUM, count: 3 }, ring)).map((w) => ({ id: w.id, address: w.address }));
-  tronWallets = (await generateWallets(em, scope, { network: Network.TRON, count: 3 }, ring)).map((w) => ({ id: w.id, address: w.address }));
+  const scope = siteScope(t.app, site.siteId);
+  ethWallets = (await generateWallets(scope, { network: Network.ETHEREUM, count: 3 })).map((w) => ({ id: w.id, address: w.address }));
+  tronWallets = (await generateWallets(scope, { network: Network.TRON, count: 3 })).map((w) => ({ id: w.id, address: w.address }));
 });
 afterAll(async () => {
   await t.stop();

@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { startApp } from '../../../src/app.js';
 import { loadConfig } from '../../../src/config.js';
 import { Network } from '../../../src/entities/enums.js';
-import { SITE_FILTER } from '../../../src/entities/site-scope.js';
 import { createLogger } from '../../../src/logger.js';
 import { keyring } from '../../../src/services/wallet-keys/master-keys.js';
 import { rotateAllWalletKeys, rotateWalletKeysBatch } from '../../../src/services/wallet-keys/rotate-wallet-keys.js';
 import { withWalletKey } from '../../../src/services/wallet-keys/wallet-key-cipher.js';
 import { generateWallets } from '../../../src/services/wallets/generate-wallets.js';
+import { siteScope } from '../../support/scope.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 
 const key = () => randomBytes(32).toString('base64');
@@ -45,10 +45,9 @@ describe('wallet key custody across restarts', () => {
     try {
       const em = app.db.orm.em.fork();
       siteId = (await em.getConnection().execute<{ id: string }[]>(`insert into site (id, slug, name, created_at) values (gen_random_uuid(), 'custody', 'Custody', now()) returning id`))[0]!.id;
-      em.setFilterParams(SITE_FILTER, { siteId });
       const ring = keyring(app.config.WALLET_MASTER_KEYS);
-      const wallets = await generateWallets(em, { actor: null, siteId, ip: null }, { network: Network.ETHEREUM, count: 25 }, ring);
-      await generateWallets(em, { actor: null, siteId, ip: null }, { network: Network.TRON, count: 25 }, ring);
+      const wallets = await generateWallets(siteScope(app, siteId), { network: Network.ETHEREUM, count: 25 });
+      await generateWallets(siteScope(app, siteId), { network: Network.TRON, count: 25 });
       for (const w of wallets) {
         withWalletKey({ sealed: w.sealedKey, keyVersion: w.keyVersion }, { walletId: w.id, network: w.network, address: w.address }, ring, (k) => plaintexts.set(w.id, k.toString('hex')));
       }

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Network } from '../../../src/entities/enums.js';
 import { SITE_FILTER } from '../../../src/entities/site-scope.js';
-import { keyring } from '../../../src/services/wallet-keys/master-keys.js';
 import { generateWallets } from '../../../src/services/wallets/generate-wallets.js';
+import { siteScope } from '../../support/scope.js';
 import { allocateWallet } from '../../../src/services/wallets/allocate-wallet.js';
 import { endCooldowns } from '../../../src/services/wallets/end-cooldowns.js';
 import { releaseWallet } from '../../../src/services/wallets/release-wallet.js';
@@ -20,9 +20,8 @@ const rows = (sql: string, params: unknown[] = []) => t.app.db.orm.em.fork().get
 beforeAll(async () => {
   t = await startTestApp({ DB_POOL_MAX: '60' });
   site = await createSiteFixture(t, 'pool');
-  const ring = keyring(t.app.config.WALLET_MASTER_KEYS);
-  await generateWallets(em(), { actor: null, siteId: site.siteId, ip: null }, { network: Network.TRON, count: 150 }, ring);
-  await generateWallets(em(), { actor: null, siteId: site.siteId, ip: null }, { network: Network.ETHEREUM, count: 3 }, ring);
+  await generateWallets(siteScope(t.app, site.siteId), { network: Network.TRON, count: 150 });
+  await generateWallets(siteScope(t.app, site.siteId), { network: Network.ETHEREUM, count: 3 });
 });
 afterAll(() => t.stop());
 
@@ -31,11 +30,11 @@ describe('allocating deposit wallets', () => {
     const orders = Array.from({ length: 200 }, () => randomUUID());
     const results = await Promise.allSettled(orders.map((orderId) => allocateWallet(em(), site.siteId, Network.TRON, orderId)));
     const won = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-    const lost = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as { reason?: string; category?: string }] : []));
+    const lost = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as { reason?: string }] : []));
     expect(won).toHaveLength(150);
     expect(new Set(won.map((w) => w.id)).size).toBe(150);
     expect(lost).toHaveLength(50);
-    expect(lost.every((e) => e.category === 'CONFLICT' && e.reason === 'POOL_EXHAUSTED')).toBe(true);
+    expect(lost.every((e) => e.reason === 'POOL_EXHAUSTED')).toBe(true);
 
     const db = await rows(`select status, current_order_id from wallet where site_id = ? and network = 'TRON'`, [site.siteId]);
     expect(db.filter((w) => w.status === 'ALLOCATED')).toHaveLength(150);

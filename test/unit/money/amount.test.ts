@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { InvalidInputError } from '../../../src/services/errors.js';
 import { fromBaseUnits, toBaseUnits, toPositiveBaseUnits } from '../../../src/services/money/amount.js';
 
 describe('toBaseUnits / fromBaseUnits', () => {
@@ -13,7 +14,7 @@ describe('toBaseUnits / fromBaseUnits', () => {
   });
 
   it.each(['-1', '+1', '1e6', '1E6', ' 1', '1 ', '01', '1.', '.5', '1..2', '1,5', 'abc', '', 'NaN', 'Infinity', '0x10', '١٢'])('refuses %j', (s) => {
-    expect(() => toBaseUnits(s, 6)).toThrow(expect.objectContaining({ category: 'BAD_USER_INPUT' }));
+    expect(() => toBaseUnits(s, 6)).toThrow(expect.any(InvalidInputError));
   });
 
   it('refuses more fractional digits than the asset has, naming the limit', () => {

@@ -11,7 +11,7 @@ describe('keyset cursors', () => {
   });
 
   it.each(['', 'garbage!', Buffer.from('[1,2]').toString('base64url'), Buffer.from('["not a date","x"]').toString('base64url'), Buffer.from('["2026-01-01T00:00:00.000Z","not-a-uuid"]').toString('base64url')])('refuses %j with BAD_USER_INPUT', (c) => {
-    expect(() => decodeCursor(c)).toThrow(expect.objectContaining({ category: 'BAD_USER_INPUT' }));
+    expect(() => decodeCursor(c)).toThrow(expect.objectContaining({ reason: 'INVALID_INPUT' }));
   });
 
   it('bounds the page size to 1..100', () => {

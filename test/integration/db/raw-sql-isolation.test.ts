@@ -1,0 +1,187 @@
+import 'reflect-metadata';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { checkTree } from '../../../scripts/check-raw-sql.js';
+import { loadConfig } from '../../../src/config.js';
+import { buildDeps, type BuiltDeps, type Deps } from '../../../src/deps.js';
+import { AssetPurpose, Network, WalletStatus } from '../../../src/entities/enums.js';
+import { SITE_FILTER } from '../../../src/entities/site-scope.js';
+import { Site } from '../../../src/entities/site.entity.js';
+import { createLogger } from '../../../src/logger.js';
+import { upsertAsset, type AssetInput } from '../../../src/services/assets/upsert-asset.js';
+import type { BalanceReaders } from '../../../src/services/chain/balance-readers.js';
+import type { Scope } from '../../../src/services/scope.js';
+import { allocateWallet } from '../../../src/services/wallets/allocate-wallet.js';
+import { generateWallets } from '../../../src/services/wallets/generate-wallets.js';
+import { releaseWallet } from '../../../src/services/wallets/release-wallet.js';
+import { setWalletStatus } from '../../../src/services/wallets/set-wallet-status.js';
+import { syncWalletBalances } from '../../../src/services/wallets/sync-balances.js';
+import { walletPoolStats } from '../../../src/services/wallets/wallet-pool-stats.js';
+import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+
+/**
+ * Raw SQL bypasses the ORM's site filter, so each site-scoped raw statement in src/ gets a test here:
+ * acting in site A never reads or changes site B's rows. Statements marked `// all-sites:` are
+ * platform jobs and need none. The first test keeps this list complete.
+ */
+const COVERED: Record<string, string> = {
+  'src/services/db/transition.ts': 'releaseWallet, setWalletStatus (and test/integration/db/transition.test.ts)',
+  'src/services/wallets/allocate-wallet.ts': 'allocateWallet',
+  'src/services/wallets/wallet-pool-stats.ts': 'walletPoolStats',
+  'src/services/assets/upsert-asset.ts': 'upsertAsset',
+  'src/services/wallets/sync-balances.ts': 'syncWalletBalances with a site',
+};
+
+let db: TestDatabase;
+let built: BuiltDeps;
+let deps: Deps;
+let A: string;
+let B: string;
+
+const sql = <T = Record<string, unknown>>(text: string, params: unknown[] = []) => deps.orm.em.fork().getConnection().execute<T[]>(text, params);
+
+function scope(siteId: string): Scope {
+  const em = deps.orm.em.fork();
+  em.setFilterParams(SITE_FILTER, { siteId });
+  return { em, deps, actor: null, siteId, ip: null };
+}
+
+/** Every row site B owns, in full: compared before and after site A acts. */
+async function siteRows(siteId: string) {
+  return {
+    wallets: await sql('select * from wallet where site_id = ? order by id', [siteId]),
+    assets: await sql('select * from asset where site_id = ? order by id', [siteId]),
+    snapshots: await sql('select * from wallet_balance_snapshot where site_id = ? order by id', [siteId]),
+    audit: await sql('select * from audit_entry where site_id = ? order by id', [siteId]),
+  };
+}
+
+async function walletIds(siteId: string, network?: Network): Promise<string[]> {
+  const rows = await sql<{ id: string }>(`select id from wallet where site_id = ? ${network ? 'and network = ?' : ''} order by id`, network ? [siteId, network] : [siteId]);
+  return rows.map((r) => r.id);
+}
+
+const asset = (contractAddress: string, over: Partial<AssetInput> = {}): AssetInput => ({
+  network: Network.ETHEREUM,
+  symbol: 'USDT',
+  decimals: 6,
+  contractAddress,
+  purpose: AssetPurpose.PAYMENT,
+  confirmationsRequired: 1,
+  active: true,
+  ...over,
+});
+const evmAddress = () => `0x${randomBytes(20).toString('hex')}`;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: db.url, DB_POOL_MAX: '10', MIGRATE_ON_START: 'true', JWT_SECRET: 'raw-sql-isolation-secret-0123456789abcdef' });
+  built = await buildDeps(config, createLogger('silent'));
+  deps = built.deps;
+  const em = deps.orm.em.fork();
+  const a = Object.assign(new Site(), { slug: 'raw-a', name: 'A' });
+  const b = Object.assign(new Site(), { slug: 'raw-b', name: 'B' });
+  em.persist([a, b]);
+  await em.flush();
+  [A, B] = [a.id, b.id];
+  // A: 2 ETHEREUM wallets and no TRON wallet. B: 4 ETHEREUM and 3 TRON.
+  await generateWallets(scope(A), { network: Network.ETHEREUM, count: 2 });
+  await generateWallets(scope(B), { network: Network.ETHEREUM, count: 4 });
+  await generateWallets(scope(B), { network: Network.TRON, count: 3 });
+});
+afterAll(async () => {
+  await built?.close();
+  await db?.drop();
+});
+
+describe('raw SQL acting in site A never reads or changes site B', () => {
+  it('has a cross-site test here for every site-scoped raw statement in src/', () => {
+    const scoped = checkTree(process.cwd()).statements.filter((s) => s.status === 'site-condition');
+    const uncovered = scoped.filter((s) => !(s.file in COVERED)).map((s) => `${s.file}:${s.line} (${s.siteTables.join(', ')})`);
+    expect(uncovered).toEqual([]);
+  });
+
+  it('allocateWallet: takes only the site’s own wallets, and reports an empty pool although another site has one', async () => {
+    const before = await siteRows(B);
+    await expect(allocateWallet(scope(A).em, A, Network.TRON, randomUUID())).rejects.toMatchObject({ reason: 'POOL_EXHAUSTED' });
+    const mine = await walletIds(A, Network.ETHEREUM);
+    const got = [await allocateWallet(scope(A).em, A, Network.ETHEREUM, randomUUID()), await allocateWallet(scope(A).em, A, Network.ETHEREUM, randomUUID())];
+    expect(got.map((w) => w.id).sort()).toEqual(mine);
+    await expect(allocateWallet(scope(A).em, A, Network.ETHEREUM, randomUUID())).rejects.toMatchObject({ reason: 'POOL_EXHAUSTED' });
+    expect(await siteRows(B)).toEqual(before);
+  });
+
+  it('releaseWallet (transition): cannot release a wallet of another site, even with its order id', async () => {
+    const orderB = randomUUID();
+    const w = await allocateWallet(scope(B).em, B, Network.TRON, orderB);
+    const before = await siteRows(B);
+    expect(await releaseWallet(scope(A).em, A, w.id, orderB)).toBe(false);
+    expect(await siteRows(B)).toEqual(before);
+    // The same call in the wallet's own site does release it.
+    expect(await releaseWallet(scope(B).em, B, w.id, orderB)).toBe(true);
+    expect((await sql<{ status: string }>('select status from wallet where id = ?', [w.id]))[0]!.status).toBe(WalletStatus.COOLING_DOWN);
+  });
+
+  it('setWalletStatus (transition): a wallet of another site is NOT_FOUND, whichever way, and nothing is audited there', async () => {
+    const [idB] = await walletIds(B, Network.ETHEREUM);
+    const before = await siteRows(B);
+    for (const status of [WalletStatus.DISABLED, WalletStatus.AVAILABLE]) {
+      await expect(setWalletStatus(scope(A), { id: idB!, status })).rejects.toMatchObject({ reason: 'NOT_FOUND' });
+    }
+    expect(await siteRows(B)).toEqual(before);
+    const own = await setWalletStatus(scope(B), { id: idB!, status: WalletStatus.DISABLED });
+    expect(own).toMatchObject({ id: idB, status: WalletStatus.DISABLED });
+    await setWalletStatus(scope(B), { id: idB!, status: WalletStatus.AVAILABLE });
+  });
+
+  it("walletPoolStats: counts only the site's own wallets", async () => {
+    const stats = await walletPoolStats(scope(A));
+    expect(stats).toEqual([
+      { network: Network.ETHEREUM, available: 0, allocated: 2, coolingDown: 0, disabled: 0 },
+      { network: Network.TRON, available: 0, allocated: 0, coolingDown: 0, disabled: 0 },
+    ]);
+    const statsB = await walletPoolStats(scope(B));
+    expect(statsB.find((s) => s.network === Network.ETHEREUM)).toMatchObject({ available: 4, allocated: 0 });
+    expect(statsB.find((s) => s.network === Network.TRON)).toMatchObject({ available: 2, coolingDown: 1 });
+  });
+
+  it("upsertAsset: the same contract in another site is a new row of this site; the other site's asset and its decimals stay", async () => {
+    const contract = evmAddress();
+    const b = await upsertAsset(scope(B), asset(contract, { symbol: 'USDB', decimals: 6 }));
+    const before = await siteRows(B);
+    // Other decimals would be refused on B's row; in A it is A's own, new row.
+    const a = await upsertAsset(scope(A), asset(contract, { symbol: 'USDA', decimals: 18, active: false }));
+    expect(a.id).not.toBe(b.id);
+    expect(a).toMatchObject({ symbol: 'USDA', decimals: 18, active: false });
+    expect(a.site.id).toBe(A);
+    // A second upsert in A updates A's row only; a decimals change there meets A's row, not B's.
+    const again = await upsertAsset(scope(A), asset(contract, { symbol: 'USDA2', decimals: 18, active: false }));
+    expect(again.id).toBe(a.id);
+    await expect(upsertAsset(scope(A), asset(contract, { symbol: 'USDA3', decimals: 6, active: false }))).rejects.toMatchObject({ reason: 'DECIMALS_LOCKED' });
+    expect(await siteRows(B)).toEqual(before);
+    expect(await sql('select symbol, decimals from asset where contract_address = ? order by site_id = ? desc', [a.contractAddress, A])).toEqual([
+      { symbol: 'USDA2', decimals: 18 },
+      { symbol: 'USDB', decimals: 6 },
+    ]);
+  });
+
+  it('syncWalletBalances with a site: reads and writes that site’s wallets and snapshots only', async () => {
+    // Both sites take ETHEREUM payments, so both sites' wallets are readable.
+    for (const site of [A, B]) await upsertAsset(scope(site), asset(evmAddress(), { symbol: 'PAY' }));
+    const asked: string[] = [];
+    const readers: BalanceReaders = {
+      [Network.ETHEREUM]: { balanceOf: async (_contract, owner) => (asked.push(owner.toLowerCase()), 1_000_000n) },
+      [Network.TRON]: { balanceOf: async (_contract, owner) => (asked.push(owner.toLowerCase()), 2_000_000n) },
+    };
+    const before = await siteRows(B);
+    const report = await syncWalletBalances(deps.orm.em.fork(), readers, { concurrency: 4, timeoutMs: 1000, retries: 0, siteId: A });
+    expect(report).toMatchObject({ synced: 2, changed: 2, failed: [], withoutPaymentAsset: 0 });
+    const addressesA = (await sql<{ address: string }>('select address from wallet where site_id = ?', [A])).map((r) => r.address.toLowerCase());
+    expect(asked.sort()).toEqual(addressesA.sort());
+    expect(await siteRows(B)).toEqual(before);
+    const snapshots = await sql<{ site_id: string; wallet_site: string }>(
+      'select s.site_id, w.site_id as wallet_site from wallet_balance_snapshot s join wallet w on w.id = s.wallet_id',
+    );
+    expect(snapshots).toHaveLength(2);
+    expect(snapshots.every((s) => s.site_id === A && s.wallet_site === A)).toBe(true);
+  });
+});
