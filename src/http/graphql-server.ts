@@ -41,8 +41,9 @@ export async function startGraphQLServer(opts: {
 
   const logInternal = (log: Logger, err: unknown) => log.error({ err }, 'internal error in GraphQL operation');
   /** graphql-ws has no request plugin: map and log in one step. */
+  const errorOptions = { hideSuggestions: config.isProduction };
   const formatWsError = (formatted: GraphQLFormattedError, error: unknown) => {
-    const r = toClientError(formatted, error);
+    const r = toClientError(formatted, error, errorOptions);
     if (r.internal !== undefined) logInternal(logger, r.internal);
     return r.error;
   };
@@ -66,7 +67,7 @@ export async function startGraphQLServer(opts: {
     allowBatchedHttpRequests: false,
     parseOptions: { maxTokens: config.GRAPHQL_MAX_TOKENS },
     validationRules: armor.validationRules,
-    formatError: (formatted, error) => toClientError(formatted, error).error,
+    formatError: (formatted, error) => toClientError(formatted, error, errorOptions).error,
     plugins: [
       // graphql-armor ships CommonJS typings of @apollo/server; the plugins are the same at run time.
       ...(armor.plugins as unknown as ApolloServerPlugin<GraphQLContext>[]),
@@ -77,7 +78,7 @@ export async function startGraphQLServer(opts: {
           return {
             async didEncounterErrors(rc) {
               for (const e of rc.errors) {
-                const internal = toClientError(e.toJSON(), e).internal;
+                const internal = toClientError(e.toJSON(), e, errorOptions).internal;
                 if (internal !== undefined) logInternal(rc.contextValue?.log ?? logger, internal);
               }
             },

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
-import { GraphQLError, NoSchemaIntrospectionCustomRule, parse, specifiedRules, validate, type GraphQLFormattedError, type GraphQLSchema, type ValidationRule } from 'graphql';
+import { GraphQLError, NoSchemaIntrospectionCustomRule, getOperationAST, getVariableValues, parse, specifiedRules, validate, type GraphQLFormattedError, type GraphQLSchema, type ValidationRule } from 'graphql';
 import type { Context } from 'graphql-ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
@@ -99,6 +99,12 @@ export function startGraphQLWsServer(opts: {
         }
         const errors = validate(opts.schema, document, rules);
         if (errors.length) return errors.map((e) => inputError(e, 'GRAPHQL_VALIDATION_FAILED'));
+        // Variables are coerced here, as Apollo does over HTTP, so a value of the wrong type is the
+        // client's error (BAD_USER_INPUT) and never reaches execution, where it would read as internal.
+        const operation = getOperationAST(document, payload.operationName);
+        if (!operation) return [clientError('BAD_USER_INPUT', 'No operation to run (or operationName names none)', { reason: 'OPERATION_RESOLUTION_FAILURE' })];
+        const coerced = getVariableValues(opts.schema, operation.variableDefinitions ?? [], payload.variables ?? {}, { maxErrors: 25 });
+        if (coerced.errors) return coerced.errors.map((e) => inputError(e, 'BAD_USER_INPUT'));
         em.setFilterParams(SITE_FILTER, { siteId: r.scope.siteId });
         const requestId = randomUUID();
         const contextValue: GraphQLContext = {

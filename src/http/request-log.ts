@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../logger.js';
 
-const REQUEST_ID = /^[\w-]{8,64}$/;
+// A UUID, or a Cloudflare ray id as the edge worker forwards it. Nothing free-form: that would let a
+// client put any value (say, a private key) into our log lines.
+const REQUEST_ID = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{16}(?:-[A-Z]{3})?)$/i;
 
-/** Request id for correlation (taken from a well-formed x-request-id, else new), echoed in the response. */
+/** Request id for correlation (taken from an x-request-id that is a UUID or ray id, else new), echoed in the response. */
 export function requestId(req: Request): string {
   return (req as Request & { requestId?: string }).requestId!;
 }

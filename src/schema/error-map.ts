@@ -60,6 +60,14 @@ export function errorBody(code: ClientErrorCode, message: string, reason?: strin
   return { errors: [{ message, extensions: { code, ...(reason ? { reason } : {}) } }] };
 }
 
+/** graphql-js appends hints that name schema members the caller did not write ("Did you mean …?"). */
+const SUGGESTION = /\s*Did you mean [^?]*\?/g;
+
+export interface ClientErrorOptions {
+  /** Production: no error names a field, type or enum value the caller did not write. */
+  hideSuggestions: boolean;
+}
+
 const INTERNAL: GraphQLFormattedError = { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
 
 /**
@@ -67,9 +75,10 @@ const INTERNAL: GraphQLFormattedError = { message: 'Internal server error', exte
  * category; input errors become BAD_USER_INPUT; anything else is masked, and handed back as
  * `internal` for the caller to log with its request id, so no stack, SQL or secret leaves the server.
  */
-export function toClientError(formatted: GraphQLFormattedError, error: unknown): { error: GraphQLFormattedError; internal?: unknown } {
+export function toClientError(formatted: GraphQLFormattedError, error: unknown, opts: ClientErrorOptions): { error: GraphQLFormattedError; internal?: unknown } {
   const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
-  const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
+  const message = opts.hideSuggestions ? formatted.message.replace(SUGGESTION, '') : formatted.message;
+  const base = { message, locations: formatted.locations, path: formatted.path };
 
   if (original instanceof DomainError) {
     return { error: { ...base, message: original.message, extensions: { ...(original.details ?? {}), code: categoryOf(original), reason: original.reason } } };
