@@ -73,7 +73,8 @@ export const configSpec = {
   }),
   METRICS_TOKEN: spec({
     schema: z.string().min(16, 'must be at least 16 characters').optional(),
-    doc: 'When set, GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>`; unset, /metrics is open (keep it off the public network).',
+    doc: 'GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>`. Required in production (the process refuses to start without it: metric labels carry site ids); in development, unset leaves /metrics open.',
+    requiredInProduction: true,
     secret: true,
   }),
   EDGE_SHARED_SECRET: spec({

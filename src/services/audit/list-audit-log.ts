@@ -22,7 +22,7 @@ export interface AuditView {
 /**
  * Newest first, keyset-paginated, inside the caller's site. A SUPER_ADMIN without a chosen site reads
  * the platform's own entries (bootstrap, SUPER_ADMIN users), which belong to no site. The page's
- * actors come in one query.
+ * actors come in one query; a SUPER_ADMIN's entries show no actor and no ip to anyone else.
  */
 export async function listAuditLog(scope: Scope, q: AuditLogQuery): Promise<Page<AuditView>> {
   const { em } = scope;
@@ -36,5 +36,14 @@ export async function listAuditLog(scope: Scope, q: AuditLogQuery): Promise<Page
   // Actors may be SUPER_ADMINs, who belong to no site: the filter is off for these ids only.
   const actors = actorIds.length ? await em.find(User, { id: { $in: actorIds } }, { filters: false }) : [];
   const byId = new Map(actors.map((u) => [u.id, u]));
-  return { ...page, items: page.items.map((entry) => ({ entry, actor: entry.actor ? (byId.get(entry.actor.id) ?? null) : null, ip: entry.ip })) };
+  // Platform operators are invisible to sites (domain.md): their entries show no actor and no address.
+  const hidePlatform = scope.actor?.role !== Role.SUPER_ADMIN;
+  return {
+    ...page,
+    items: page.items.map((entry) => {
+      const actor = entry.actor ? (byId.get(entry.actor.id) ?? null) : null;
+      const hidden = hidePlatform && actor?.role === Role.SUPER_ADMIN;
+      return { entry, actor: hidden ? null : actor, ip: hidden ? null : entry.ip };
+    }),
+  };
 }

@@ -86,6 +86,7 @@ describe('GraphQL-level bad input', () => {
       HOST: '127.0.0.1',
       MIGRATE_ON_START: '1',
       WALLET_MASTER_KEYS: `1:${Buffer.alloc(32, 5).toString('base64')}`,
+      METRICS_TOKEN: 'm'.repeat(16),
       LOG_LEVEL: 'silent',
     });
     try {

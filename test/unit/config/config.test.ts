@@ -1,7 +1,7 @@
 import { ConfigError, configSpec, loadConfig, parseRole } from '../../../src/config.js';
 import { renderConfigReference } from '../../../src/config-docs.js';
 
-const PROD_MIN = { NODE_ENV: 'production', JWT_SECRET: 's'.repeat(32), DATABASE_URL: 'postgres://u:p@db:5432/v', WALLET_MASTER_KEYS: `1:${Buffer.alloc(32, 7).toString('base64')}` };
+const PROD_MIN = { NODE_ENV: 'production', JWT_SECRET: 's'.repeat(32), DATABASE_URL: 'postgres://u:p@db:5432/v', WALLET_MASTER_KEYS: `1:${Buffer.alloc(32, 7).toString('base64')}`, METRICS_TOKEN: 'm'.repeat(16) };
 
 function problems(env: Record<string, string>, argv: string[] = []): string[] {
   try {
@@ -30,6 +30,12 @@ describe('loadConfig', () => {
     const c = loadConfig(PROD_MIN);
     expect(c).toMatchObject({ isProduction: true, HOST: '0.0.0.0', MIGRATE_ON_START: false, defaultedSecrets: [] });
     expect(c.BOOTSTRAP_ADMIN_EMAIL).toBeUndefined();
+  });
+
+  it('keeps /metrics closed in production: METRICS_TOKEN is required there, optional in development', () => {
+    const { METRICS_TOKEN: _token, ...withoutToken } = PROD_MIN;
+    expect(problems(withoutToken).join('\n')).toMatch(/METRICS_TOKEN is required in production/);
+    expect(problems({})).toEqual([]);
   });
 
   it('reports every malformed value at once', () => {
