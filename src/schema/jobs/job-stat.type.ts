@@ -12,7 +12,7 @@ export class JobStatType {
   @Field(() => Int)
   running!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Failed runs. A platform-wide figure: shown to SUPER_ADMINs only, 0 for site staff.' })
   failed!: number;
 
   @Field(() => Int)
@@ -21,6 +21,6 @@ export class JobStatType {
   @Field(() => DateTimeScalar, { nullable: true })
   lastRunAt!: Date | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Why the last failed run failed (counts only; details are in the worker log). SUPER_ADMINs only.' })
   lastFailureReason!: string | null;
 }
