@@ -29,6 +29,11 @@ export const REDACT_PATHS = [
   '*.connectionString',
 ];
 
+/**
+ * The process logger. Without a destination it writes to stdout asynchronously (lines written while a
+ * write is in flight are coalesced): a synchronous write per request line cost about a tenth of a
+ * small request's CPU. Call `flushLogger` before the process exits so no line is lost.
+ */
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino(
     {
@@ -37,6 +42,17 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    destination,
+    destination ?? pino.destination({ dest: 1, sync: false }),
   );
+}
+
+/** Writes out whatever the logger still buffers (before process.exit). */
+export function flushLogger(logger: Logger): void {
+  try {
+    logger.flush();
+    const stream = (logger as unknown as Record<symbol, { flushSync?: () => void }>)[pino.symbols.streamSym];
+    stream?.flushSync?.();
+  } catch {
+    // Nothing buffered (or the stream is already closed): nothing to lose.
+  }
 }

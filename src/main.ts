@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { startApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { createLogger } from './logger.js';
+import { createLogger, flushLogger } from './logger.js';
 
 function banner(lines: string[]): void {
   const width = Math.max(...lines.map((l) => l.length)) + 4;
@@ -25,6 +25,7 @@ try {
 const logger = createLogger(config.LOG_LEVEL);
 const app = await startApp(config, logger).catch((e: unknown) => {
   logger.fatal({ err: e }, 'start failed');
+  flushLogger(logger);
   process.stderr.write(`vestline: start failed: ${(e as Error).message}\n`);
   process.exit(1);
 });
@@ -50,15 +51,18 @@ async function shutdown(signal: string) {
   logger.info({ signal }, 'shutting down');
   const force = setTimeout(() => {
     logger.error('graceful shutdown timed out');
+    flushLogger(logger);
     process.exit(1);
   }, config.SHUTDOWN_DRAIN_DELAY_MS + config.SHUTDOWN_TIMEOUT_MS + 5000);
   force.unref();
   try {
     await app.stop();
     logger.info('stopped');
+    flushLogger(logger);
     process.exit(0);
   } catch (e) {
     logger.error({ err: e }, 'shutdown failed');
+    flushLogger(logger);
     process.exit(1);
   }
 }

@@ -1,21 +1,21 @@
-import type { IncomingMessage, Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
-import type { RequestHandler } from 'express';
 import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import type { Logger } from '../logger.js';
 import type { AppDeps, GraphQLContext } from '../schema/context.js';
 import { clientError, toClientError } from '../schema/error-map.js';
 import { headerValue, resolveRequestScope } from './request-scope.js';
 import { requestId as requestIdOf } from './request-log.js';
+import { graphqlHttpHandler } from './graphql-http.js';
 import { startGraphQLWsServer } from './graphql-ws-server.js';
 
 export interface GraphQLServer {
-  middleware: RequestHandler;
+  /** Serves POST/GET /graphql on the bare node:http request. */
+  handler(req: IncomingMessage, res: ServerResponse): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -102,28 +102,41 @@ export async function startGraphQLServer(opts: {
   });
   await apollo.start();
 
-  const middleware = expressMiddleware(apollo, {
-    context: async ({ req }): Promise<GraphQLContext> => {
+  const handler = graphqlHttpHandler(apollo, {
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    logger,
+    context: async (req): Promise<GraphQLContext> => {
       const em = orm.em.fork();
       const requestId = requestIdOf(req);
       const siteHeader = headerValue(req.headers['x-site-id']);
-      const log = logger.child({ requestId });
+      // The request's logger is made only when something is logged: most requests log nothing here.
+      let log: Logger | undefined;
+      const requestLog = () => (log ??= logger.child({ requestId }));
       // Errors here (e.g. the database is down) never reach the request plugins: log them now.
       const r = await resolveRequestScope(
         em,
         { authorization: headerValue(req.headers.authorization), siteHeader, ip: opts.clientIp(req) },
         config.JWT_SECRET,
       ).catch((e: unknown) => {
-        logInternal(log, e);
+        logInternal(requestLog(), e);
         throw e;
       });
       if (!r.ok) {
         const unauth = r.failure.kind === 'unauthenticated';
         throw clientError(unauth ? 'UNAUTHENTICATED' : 'BAD_USER_INPUT', r.failure.message, { httpStatus: unauth ? 401 : 400 });
       }
-      return { ...r.scope, em, requestId, requestedSiteId: siteHeader, log, deps: opts.deps };
+      return {
+        ...r.scope,
+        em,
+        requestId,
+        requestedSiteId: siteHeader,
+        deps: opts.deps,
+        get log() {
+          return requestLog();
+        },
+      };
     },
   });
 
-  return { middleware, stop: () => apollo.stop() };
+  return { handler, stop: () => apollo.stop() };
 }

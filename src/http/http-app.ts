@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import express from 'express';
 import type { Agenda } from 'agenda';
 import type { AppDeps } from '../schema/context.js';
@@ -10,7 +10,7 @@ import { startGraphQLServer } from './graphql-server.js';
 import { healthRoutes, type HealthChecks } from './health-routes.js';
 import { jsonErrorHandler } from './http-errors.js';
 import { jobDashboard } from './job-dashboard.js';
-import { requestLog } from './request-log.js';
+import { pathOf, requestLog } from './request-log.js';
 
 export interface HttpApp {
   httpServer: Server;
@@ -32,11 +32,18 @@ export async function createHttpApp(opts: { deps: AppDeps; agenda: Agenda; serve
   const trust = compileTrust(config.TRUST_PROXY);
   app.set('trust proxy', trust);
   const clientIp = (req: IncomingMessage) => clientAddress(req, trust);
-  app.use(requestLog(logger));
-  app.use(metrics.httpMiddleware);
   app.use(healthRoutes({ config, metrics, isStopping: opts.isStopping, checks: opts.checks }));
 
-  const httpServer = createServer(app);
+  const logRequest = requestLog(logger);
+  // Set once GraphQL is up (it needs the server for graphql-ws), before the server listens.
+  const routes: { graphql?: (req: IncomingMessage, res: ServerResponse) => Promise<void> } = {};
+  // Every request is logged and counted; /graphql goes straight to Apollo, everything else to Express.
+  const httpServer = createServer((req, res) => {
+    logRequest(req, res);
+    metrics.trackRequest(req, res);
+    if (routes.graphql && (req.method === 'POST' || req.method === 'GET') && pathOf(req) === '/graphql') void routes.graphql(req, res);
+    else app(req, res);
+  });
   if (!opts.serveApi) {
     app.use(notFound);
     app.use(jsonErrorHandler(logger));
@@ -46,7 +53,7 @@ export async function createHttpApp(opts: { deps: AppDeps; agenda: Agenda; serve
   const graphql = await startGraphQLServer({ schema: await buildAppSchema(), httpServer, deps, clientIp });
   const dashboard = jobDashboard({ agenda: opts.agenda, orm: deps.orm, config, logger, clientIp });
   app.use(dashboard.router);
-  app.use('/graphql', express.json({ limit: config.BODY_LIMIT_BYTES }), graphql.middleware);
+  routes.graphql = graphql.handler;
   // Raw body and edge HMAC for every webhook route; the routes themselves are mounted after it.
   app.use('/webhooks', edgeSignature({ secret: config.EDGE_SHARED_SECRET, logger }));
   app.use(notFound);

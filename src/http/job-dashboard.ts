@@ -1,12 +1,15 @@
 import type { IncomingMessage } from 'node:http';
-import type { Agenda } from 'agenda';
-import { createExpressMiddleware } from 'agendash';
+import type { Agenda, Job, JobWithState } from 'agenda';
+import { AgendashController, createExpressMiddleware } from 'agendash';
 import { parseCookie, stringifySetCookie } from 'cookie';
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from '../config.js';
 import { Role } from '../entities/role.js';
+import { jobRegistry } from '../jobs/registry.js';
 import type { Logger } from '../logger.js';
+import { recordAudit } from '../services/audit/record-audit.js';
+import type { Actor } from '../services/auth/actor.js';
 import { authenticate, bearerToken } from '../services/auth/authenticate.js';
 import { login, loginSettings } from '../services/auth/login.js';
 import { DomainError, RateLimitedError } from '../services/errors.js';
@@ -53,6 +56,7 @@ export function jobDashboard(opts: { agenda: Agenda; orm: MikroORM; config: Conf
   // by their path: Express matches paths case-insensitively, so any path test could be sidestepped.
   const open = new Set<Response>();
   let closing = false;
+  const actors = new WeakMap<Request, Actor>();
   const form = express.urlencoded({ extended: false, limit: '4kb' });
 
   const cookieOptions = { httpOnly: true, sameSite: 'strict' as const, secure: config.isProduction, path: '/admin' };
@@ -121,13 +125,20 @@ export function jobDashboard(opts: { agenda: Agenda; orm: MikroORM; config: Conf
       }
       open.add(res);
       res.on('close', () => open.delete(res));
+      actors.set(req, auth.actor);
       next();
     } catch (e) {
       next(e);
     }
   };
 
-  router.use(DASHBOARD_PATH, guard, createExpressMiddleware(opts.agenda));
+  const actions = dashboardActions({
+    agenda: opts.agenda,
+    orm: opts.orm,
+    logger: opts.logger,
+    scope: (req) => ({ actor: actors.get(req) ?? null, siteId: null, ip: opts.clientIp(req) }),
+  });
+  router.use(DASHBOARD_PATH, guard, actions, createExpressMiddleware(opts.agenda));
   return {
     router,
     close() {
@@ -136,6 +147,178 @@ export function jobDashboard(opts: { agenda: Agenda; orm: MikroORM; config: Conf
       for (const res of open) if (isEventStream(res)) res.end();
     },
   };
+}
+
+const KNOWN_JOBS: ReadonlySet<string> = new Set(jobRegistry.map((j) => j.name));
+const MAX_IDS = 500;
+
+class BadAction extends Error {}
+
+/** `jobIds` as Agendash's UI sends it: an array of id strings. Anything else is refused, not guessed at. */
+function jobIds(body: unknown): string[] {
+  const ids = (body as { jobIds?: unknown } | undefined)?.jobIds;
+  if (!Array.isArray(ids) || ids.length > MAX_IDS || !ids.every((id) => typeof id === 'string' && id.length > 0 && id.length <= 100)) {
+    throw new BadAction(`jobIds must be an array of at most ${MAX_IDS} job ids`);
+  }
+  return ids as string[];
+}
+
+/** An optional text field of the create form; the form sends '' for a field left empty. */
+function optionalText(body: Record<string, unknown>, field: string): string | undefined {
+  const v = body[field];
+  if (v === undefined || v === null || v === '') return undefined;
+  if (typeof v !== 'string' || v.length > 100) throw new BadAction(`${field} must be a short text`);
+  return v;
+}
+
+/**
+ * Agendash's write routes (pause, resume, retry, requeue, delete, create), answered here before
+ * Agendash sees them, so each one is audited (actor, action, job name and id; never job data) and a
+ * job is only created under a name our workers run. This router is matched like Agendash's (Express
+ * defaults: case-insensitive, trailing slash optional), so no spelling of a path reaches Agendash
+ * unchecked; any other write is refused, in case a later Agendash adds one.
+ */
+function dashboardActions(opts: {
+  agenda: Agenda;
+  orm: MikroORM;
+  logger: Logger;
+  scope: (req: Request) => { actor: Actor | null; siteId: null; ip: string | null };
+}): Router {
+  const { agenda } = opts;
+  const controller = new AgendashController(agenda);
+  const router = Router();
+  router.use(express.json({ limit: '16kb' }));
+
+  type Audit = { action: string; jobId: string; details: Record<string, unknown> };
+  const audit = (req: Request, entries: Audit[]) =>
+    opts.orm.em.fork().transactional(async (tx) => {
+      const scope = opts.scope(req);
+      // Platform entries: jobs work across all sites.
+      for (const e of entries) recordAudit(tx, scope, { action: e.action, targetType: 'Job', targetId: e.jobId, siteId: null, details: e.details });
+      await tx.flush();
+    });
+
+  const handle = (fn: (req: Request) => Promise<unknown>) => async (req: Request, res: Response) => {
+    try {
+      res.json(await fn(req));
+    } catch (e) {
+      if (e instanceof BadAction) {
+        res.status(400).json({ error: e.message });
+        return;
+      }
+      opts.logger.error({ err: e, path: req.path }, 'job dashboard action failed');
+      res.status(500).json({ error: 'The action failed; see the server log' });
+    }
+  };
+
+  /** The jobs behind `jobIds`; ids of no job are left out (as Agendash does). */
+  const findJobs = async (ids: string[]): Promise<JobWithState[]> => {
+    try {
+      return (await agenda.queryJobs({ ids })).jobs;
+    } catch {
+      // A malformed id (not a UUID / ObjectId) makes the backend throw; the id itself stays out of the log.
+      throw new BadAction('unknown or malformed job id');
+    }
+  };
+
+  /**
+   * An action on existing jobs: the audit entries are written first, in a transaction that commits
+   * only after the action succeeded, so there is no change without a trace and no trace of a change
+   * that did not happen.
+   */
+  const onJobs = (action: string, none: Record<string, unknown>, run: (ids: string[]) => Promise<Record<string, unknown>>) =>
+    handle(async (req) => {
+      const ids = jobIds(req.body);
+      if (!ids.length) return none;
+      const jobs = await findJobs(ids);
+      if (!jobs.length) return none;
+      return opts.orm.em.fork().transactional(async (tx) => {
+        const scope = opts.scope(req);
+        for (const j of jobs) recordAudit(tx, scope, { action, targetType: 'Job', targetId: String(j._id), siteId: null, details: { name: j.name } });
+        await tx.flush();
+        return run(jobs.map((j) => String(j._id)));
+      });
+    });
+
+  router.post('/api/jobs/pause', onJobs('job.paused', { pausedCount: 0 }, async (ids) => ({ pausedCount: await agenda.disable({ ids }) })));
+  router.post('/api/jobs/resume', onJobs('job.resumed', { resumedCount: 0 }, async (ids) => ({ resumedCount: await agenda.enable({ ids }) })));
+  router.post('/api/jobs/retry', onJobs('job.retried', { retriedCount: 0 }, async (ids) => ({ ...(await controller.retryJobs(ids)) })));
+  router.post(
+    '/api/jobs/delete',
+    onJobs('job.deleted', { deleted: false, deletedCount: 0 }, async (ids) => {
+      const deletedCount = await agenda.cancel({ ids });
+      return { deleted: deletedCount > 0, deletedCount };
+    }),
+  );
+
+  /**
+   * Creates jobs, then audits them with their new ids (an id exists only once the job is stored). If
+   * the audit write fails, new jobs are removed again; `every` may have updated an existing repeating
+   * job instead, which must not be removed, so that case is only logged.
+   */
+  const createAudited = async (req: Request, create: () => Promise<Job<unknown>[]>, entries: (ids: string[]) => Audit[], allNew: boolean) => {
+    const ids = (await create()).map((j) => String(j.attrs._id));
+    try {
+      await audit(req, entries(ids));
+    } catch (e) {
+      if (allNew) await agenda.cancel({ ids }).catch(() => undefined);
+      else opts.logger.error({ jobIds: ids }, 'job dashboard change applied but not audited');
+      throw e;
+    }
+  };
+
+  router.post(
+    '/api/jobs/requeue',
+    handle(async (req) => {
+      const ids = jobIds(req.body);
+      if (!ids.length) return { requeuedCount: 0 };
+      const jobs = await findJobs(ids);
+      if (jobs.some((j) => !KNOWN_JOBS.has(j.name))) throw new BadAction('only jobs our workers run can be requeued');
+      // A copy of each job, data included, as Agendash does; the entry is about the original.
+      await createAudited(
+        req,
+        () => Promise.all(jobs.map((j) => agenda.now(j.name, j.data))),
+        (copies) => jobs.map((j, i) => ({ action: 'job.requeued', jobId: String(j._id), details: { name: j.name, requeuedAs: copies[i]! } })),
+        true,
+      );
+      return { requeuedCount: jobs.length };
+    }),
+  );
+
+  router.post(
+    '/api/jobs/create',
+    handle(async (req) => {
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const name = body.jobName;
+      if (typeof name !== 'string' || !KNOWN_JOBS.has(name)) throw new BadAction('jobName must be the name of a job our workers run');
+      const schedule = optionalText(body, 'jobSchedule');
+      const repeatEvery = optionalText(body, 'jobRepeatEvery');
+      const data: unknown = body.jobData;
+      const details = { name, ...(schedule ? { schedule } : {}), ...(repeatEvery ? { repeatEvery } : {}) };
+      await createAudited(
+        req,
+        async () => {
+          try {
+            if (repeatEvery) return [await agenda.every(repeatEvery, name, data)];
+            if (schedule) return [await agenda.schedule(schedule, name, data)];
+            return [await agenda.now(name, data)];
+          } catch {
+            throw new BadAction('the schedule or repeat interval is not understood');
+          }
+        },
+        ([id]) => [{ action: 'job.created', jobId: id!, details }],
+        !repeatEvery,
+      );
+      return { created: true };
+    }),
+  );
+
+  // Agendash's other routes only read; a write this router does not know is refused, not passed on.
+  router.use((req, res, next) => {
+    if (req.method === 'GET' || req.method === 'HEAD') return next();
+    res.status(405).json({ error: 'Not an action of the job dashboard' });
+  });
+  return router;
 }
 
 function isEventStream(res: Response): boolean {

@@ -1,6 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { pathOf } from './request-log.js';
 
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 /** Operation names come from clients: past this many distinct names, new ones are counted as "other". */
@@ -8,7 +9,8 @@ const MAX_OPERATION_NAMES = 200;
 
 export interface Metrics {
   registry: Registry;
-  httpMiddleware(req: Request, res: Response, next: NextFunction): void;
+  /** Times and counts one HTTP request (call it when the request arrives). */
+  trackRequest(req: IncomingMessage, res: ServerResponse): void;
   graphqlPlugin: ApolloServerPlugin;
   walletPoolAvailable: Gauge<'site' | 'network'>;
 }
@@ -70,15 +72,14 @@ export function createMetrics(): Metrics {
   return {
     registry,
     walletPoolAvailable,
-    httpMiddleware(req, res, next) {
-      // Taken now: routers mounted further down rewrite req.path.
-      const route = routeLabel(req.path);
-      const end = httpDuration.startTimer({ method: req.method, route });
+    trackRequest(req, res) {
+      const route = routeLabel(pathOf(req));
+      const method = req.method ?? 'GET';
+      const end = httpDuration.startTimer({ method, route });
       res.on('finish', () => {
         end();
-        httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
+        httpRequests.inc({ method, route, status: String(res.statusCode) });
       });
-      next();
     },
     graphqlPlugin: {
       async requestDidStart() {

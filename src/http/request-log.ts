@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../logger.js';
 
 // A UUID, or a Cloudflare ray id as the edge worker forwards it. Nothing free-form: that would let a
@@ -7,24 +7,30 @@ import type { Logger } from '../logger.js';
 const REQUEST_ID = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{16}(?:-[A-Z]{3})?)$/i;
 
 /** Request id for correlation (taken from an x-request-id that is a UUID or ray id, else new), echoed in the response. */
-export function requestId(req: Request): string {
-  return (req as Request & { requestId?: string }).requestId!;
+export function requestId(req: IncomingMessage): string {
+  return (req as IncomingMessage & { requestId?: string }).requestId!;
+}
+
+/** The path of a request URL, without its query string. */
+export function pathOf(req: IncomingMessage): string {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  return q >= 0 ? url.slice(0, q) : url;
 }
 
 /** One structured line per request: method, path, status, duration, request id. No headers, no bodies. */
 export function requestLog(logger: Logger) {
-  return (req: Request, res: Response, next: NextFunction) => {
+  return (req: IncomingMessage, res: ServerResponse): void => {
     const given = req.headers['x-request-id'];
     const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-    (req as Request & { requestId?: string }).requestId = id;
+    (req as IncomingMessage & { requestId?: string }).requestId = id;
     res.setHeader('x-request-id', id);
     const started = process.hrtime.bigint();
-    const path = req.path;
+    const path = pathOf(req);
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const level = res.statusCode >= 500 ? 'error' : path === '/healthz' || path === '/readyz' || path === '/metrics' ? 'debug' : 'info';
       logger[level]({ requestId: id, method: req.method, path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
     });
-    next();
   };
 }

@@ -16,7 +16,18 @@ export interface JobDefinition<Data = undefined> {
   concurrency: number;
   /** A run holding its lock longer than this is presumed dead and may be taken by another worker. */
   lockLifetimeMs: number;
-  handler(data: Data, deps: JobDeps): Promise<void>;
+  handler(data: Data, deps: JobDeps, run: JobRun): Promise<void>;
+}
+
+/** What a handler knows of its own run, to stay within its lock (see lockLifetimeMs). */
+export interface JobRun {
+  /**
+   * 80 % of lockLifetimeMs after the job was locked: a long handler starts no new work after it and
+   * reports what it left, so the run ends before another worker may take the job.
+   */
+  deadline: Date;
+  /** Renews the lock (lockedAt = now), e.g. while the last pieces of work finish after the deadline. */
+  touch(): Promise<void>;
 }
 
 export function defineJob<Data = undefined>(def: JobDefinition<Data>): JobDefinition<Data> {

@@ -5,12 +5,13 @@ import { CreateUserInput } from '../schema/users/create-user.input.js';
 import { UserType, toUserType } from '../schema/users/user.type.js';
 import { loadSite } from '../services/sites/load-site.js';
 import { createUser } from '../services/users/create-user.js';
+import { userView } from '../services/users/user-view.js';
 
 @Resolver(() => UserType)
 export class UserResolver {
   @Mutation(() => UserType)
   async createUser(@Arg('input') input: CreateUserInput, @Ctx() ctx: GraphQLContext): Promise<UserType> {
-    return toUserType(await createUser(ctx, input));
+    return toUserType(userView(await createUser(ctx, input)));
   }
 
   @FieldResolver(() => SiteType, { nullable: true })

@@ -12,6 +12,7 @@ import { importWallet } from '../services/wallets/import-wallet.js';
 import { listWallets } from '../services/wallets/list-wallets.js';
 import { setWalletStatus } from '../services/wallets/set-wallet-status.js';
 import { walletPoolStats } from '../services/wallets/wallet-pool-stats.js';
+import { walletView } from '../services/wallets/wallet-view.js';
 
 @Resolver(() => WalletType)
 export class WalletResolver {
@@ -34,16 +35,16 @@ export class WalletResolver {
 
   @Mutation(() => [WalletType], { description: 'Generate count (1-500) fresh deposit wallets; private keys are encrypted before they are stored.' })
   async generateWallets(@Args() args: GenerateWalletsArgs, @Ctx() ctx: GraphQLContext): Promise<WalletType[]> {
-    return (await generateWallets(ctx, args)).map(toWalletType);
+    return (await generateWallets(ctx, args)).map((w) => toWalletType(walletView(w)));
   }
 
   @Mutation(() => WalletType, { description: 'Import an existing deposit wallet by private key (hex for both networks).' })
   async importWallet(@Args() args: ImportWalletArgs, @Ctx() ctx: GraphQLContext): Promise<WalletType> {
-    return toWalletType(await importWallet(ctx, args));
+    return toWalletType(walletView(await importWallet(ctx, args)));
   }
 
   @Mutation(() => WalletType)
   async setWalletStatus(@Arg('id', () => ID) id: string, @Arg('status', () => WalletStatus) status: WalletStatus, @Ctx() ctx: GraphQLContext): Promise<WalletType> {
-    return toWalletType(await setWalletStatus(ctx, { id, status }));
+    return toWalletType(walletView(await setWalletStatus(ctx, { id, status })));
   }
 }

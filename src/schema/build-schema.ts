@@ -1,6 +1,5 @@
 import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
-import { applyMiddleware } from 'graphql-middleware';
 import { buildSchema } from 'type-graphql';
 import { AssetResolver } from '../resolvers/asset.resolver.js';
 import { AuditResolver } from '../resolvers/audit.resolver.js';
@@ -9,7 +8,7 @@ import { JobResolver } from '../resolvers/job.resolver.js';
 import { SiteResolver } from '../resolvers/site.resolver.js';
 import { UserResolver } from '../resolvers/user.resolver.js';
 import { WalletResolver } from '../resolvers/wallet.resolver.js';
-import { buildPermissions } from './permissions.js';
+import { applyPermissions } from './permissions.js';
 import { DateTimeScalar } from './scalars/date-time.scalar.js';
 
 export const resolvers = [AuthResolver, SiteResolver, UserResolver, AuditResolver, JobResolver, AssetResolver, WalletResolver] as const;
@@ -24,7 +23,7 @@ export function buildBareSchema(): Promise<GraphQLSchema> {
   });
 }
 
-/** The served schema: every field behind graphql-shield. */
+/** The served schema: every root field behind graphql-shield. */
 export async function buildAppSchema(): Promise<GraphQLSchema> {
-  return applyMiddleware(await buildBareSchema(), buildPermissions());
+  return applyPermissions(await buildBareSchema());
 }

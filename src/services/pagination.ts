@@ -1,4 +1,5 @@
-import { raw, type EntityManager, type EntityName, type FilterQuery, type FindOptions } from '@mikro-orm/postgresql';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { SqlFragment } from './db/transition.js';
 import { InvalidInputError } from './errors.js';
 import { isUuid } from './ids.js';
 
@@ -46,42 +47,69 @@ export function checkPageSize(first: number): number {
   return first;
 }
 
-/**
- * Newest-first keyset page over (timeField, id): one query for the page (+1 row to know if there is
- * more), and a capped count only when the caller wants the total. The cursor survives inserts,
- * unlike an offset.
- */
-export async function keysetPage<T extends { id: string }>(
-  em: EntityManager,
-  entity: EntityName<T>,
-  base: FilterQuery<T>,
-  timeField: string & keyof T,
-  q: { first: number; after?: string | null; withTotal?: boolean },
-  options: Pick<FindOptions<T>, 'populate' | 'filters'> = {},
-): Promise<Page<T>> {
-  const first = checkPageSize(q.first);
-  const cursor = q.after ? decodeCursor(q.after) : null;
-  // The field name is dynamic, which FilterQuery cannot type; both shapes are plain MikroORM filters.
-  const where = (cursor
-    ? { $and: [base, { $or: [{ [timeField]: { $lt: cursor.at } }, { [timeField]: cursor.at, id: { $lt: cursor.id } }] }] }
-    : base) as FilterQuery<T>;
-  const orderBy = { [timeField]: 'desc', id: 'desc' } as FindOptions<T>['orderBy'];
-  // `as never`: MikroORM's index-aware filter type cannot be resolved for an open entity type T.
-  const [rows, total] = await Promise.all([
-    em.find(entity, where as never, { ...options, orderBy, limit: first + 1 } as FindOptions<T>),
-    q.withTotal ? cappedCount(em, entity, base, options.filters) : undefined,
-  ]);
-  const items = rows.slice(0, first);
-  return { items, cursors: items.map((r) => encodeCursor({ at: r[timeField] as Date, id: r.id })), hasNextPage: rows.length > first, total };
+export interface KeysetQuery {
+  /** The table (with its alias) and any joins, e.g. `wallet w left join asset a on a.id = w.balance_asset_id`. */
+  from: string;
+  /** The alias of the paged table: its `id`, `site_id` and time column key the page. */
+  alias: string;
+  /** The columns to return (plain rows, mapped by the caller). */
+  columns: string;
+  /** The rows' site; null reads the rows that belong to no site (the platform's own). */
+  siteId: string | null;
+  /** Timestamp column of the paged table the page is ordered by (newest first), with `id` as tie-break. */
+  timeColumn: string;
+  /** Further conditions (filters), each with its own parameters. */
+  where?: SqlFragment[];
+  first: number;
+  after?: string | null;
+  withTotal?: boolean;
 }
 
-/** count(*) of at most TOTAL_COUNT_CAP + 1 rows: enough to tell "exactly n" from "at least the cap". */
-async function cappedCount<T extends object>(em: EntityManager, entity: EntityName<T>, where: FilterQuery<T>, filters: FindOptions<T>['filters']): Promise<{ count: number; capped: boolean }> {
-  const sub = em.createQueryBuilder(entity).select(raw('1')).where(where as never).limit(TOTAL_COUNT_CAP + 1);
-  // The same filters as the page query (the site filter, or none for the platform's own rows).
-  await sub.applyFilters(filters);
-  const { sql, params } = sub.toQuery();
-  const [row] = await em.execute<{ n: number }[]>(`select count(*)::int as n from (${sql}) as page_total`, [...params]);
-  const n = row?.n ?? 0;
-  return n > TOTAL_COUNT_CAP ? { count: TOTAL_COUNT_CAP, capped: true } : { count: n, capped: false };
+const IDENT = /^[a-z_][a-z0-9_]*$/;
+
+/** Raw statements return timestamps as PostgreSQL text (the ORM's type parsers); rows map them with this. */
+export function asDate(v: Date | string): Date {
+  return v instanceof Date ? v : new Date(v);
+}
+
+export function asDateOrNull(v: Date | string | null): Date | null {
+  return v === null ? null : asDate(v);
+}
+
+/**
+ * Newest-first keyset page as plain rows: one statement for the page (+1 row to know if there is
+ * more), no entity hydration, and a capped count only when the caller wants the total. The site
+ * condition is part of the statement, so a page can never mix sites. The cursor survives inserts,
+ * unlike an offset; with an index on (site_id, time, id) a page costs the same at any table size.
+ */
+export async function keysetRows<R extends object>(em: EntityManager, q: KeysetQuery): Promise<Page<R>> {
+  const first = checkPageSize(q.first);
+  const cursor = q.after ? decodeCursor(q.after) : null;
+  if (!IDENT.test(q.alias) || !IDENT.test(q.timeColumn)) throw new Error('keysetRows: bad identifier');
+  const a = q.alias;
+  const site = q.siteId === null ? 'is null' : '= ?';
+  const filters = (q.where ?? []).map((c) => ` and ${c.sql}`).join('');
+  const params = [...(q.siteId === null ? [] : [q.siteId]), ...(q.where ?? []).flatMap((c) => c.params ?? [])];
+  const after = cursor ? ` and (${a}.${q.timeColumn}, ${a}.id) < (?, ?)` : '';
+  const [rows, total] = await Promise.all([
+    em.execute<(R & { keyset_at: Date | string; keyset_id: string })[]>(
+      `select ${q.columns}, ${a}.${q.timeColumn} as keyset_at, ${a}.id as keyset_id from ${q.from}
+       where ${a}.site_id ${site}${filters}${after} order by ${a}.${q.timeColumn} desc, ${a}.id desc limit ?`,
+      [...params, ...(cursor ? [cursor.at, cursor.id] : []), first + 1],
+    ),
+    q.withTotal
+      ? em.execute<{ n: number }[]>(`select count(*)::int as n from (select 1 from ${q.from} where ${a}.site_id ${site}${filters} limit ?) as capped`, [
+          ...params,
+          TOTAL_COUNT_CAP + 1,
+        ])
+      : undefined,
+  ]);
+  const items = rows.slice(0, first);
+  const n = total?.[0]?.n;
+  return {
+    items,
+    cursors: items.map((r) => encodeCursor({ at: asDate(r.keyset_at), id: r.keyset_id })),
+    hasNextPage: rows.length > first,
+    total: n === undefined ? undefined : n > TOTAL_COUNT_CAP ? { count: TOTAL_COUNT_CAP, capped: true } : { count: n, capped: false },
+  };
 }

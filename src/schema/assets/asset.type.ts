@@ -2,7 +2,7 @@ import { Field, ID, Int, ObjectType } from 'type-graphql';
 import type { Asset } from '../../entities/asset.entity.js';
 import { AssetPurpose, Network } from './enums.js';
 
-@ObjectType('Asset')
+@ObjectType('Asset', { simpleResolvers: true })
 export class AssetType {
   @Field(() => ID)
   id!: string;

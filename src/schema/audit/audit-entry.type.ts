@@ -4,7 +4,7 @@ import { connectionType } from '../common/connection.js';
 import { DateTimeScalar } from '../scalars/date-time.scalar.js';
 import { UserType, toUserType } from '../users/user.type.js';
 
-@ObjectType('AuditEntry')
+@ObjectType('AuditEntry', { simpleResolvers: true })
 export class AuditEntryType {
   @Field(() => ID)
   id!: string;
@@ -34,15 +34,15 @@ export class AuditEntryType {
 
 export const AuditEntryConnection = connectionType(AuditEntryType, 'AuditEntry');
 
-export function toAuditEntryType({ entry: e, actor, ip }: AuditView): AuditEntryType {
+export function toAuditEntryType(e: AuditView): AuditEntryType {
   return {
     id: e.id,
     action: e.action,
-    actor: actor ? toUserType(actor) : null,
+    actor: e.actor ? toUserType(e.actor) : null,
     targetType: e.targetType,
     targetId: e.targetId,
     details: JSON.stringify(e.details),
-    ip,
+    ip: e.ip,
     at: e.at,
   };
 }

@@ -20,7 +20,7 @@ export interface Connection<T> {
  * `totalCount` is computed only when a query selects it, and counts up to a cap (see pagination.ts).
  */
 export function connectionType<T extends object>(node: ClassType<T>, name: string): ClassType<Connection<T>> {
-  @ObjectType(`${name}Edge`)
+  @ObjectType(`${name}Edge`, { simpleResolvers: true })
   class EdgeType implements Edge<T> {
     @Field(() => node)
     node!: T;
@@ -29,7 +29,7 @@ export function connectionType<T extends object>(node: ClassType<T>, name: strin
     cursor!: string;
   }
 
-  @ObjectType(`${name}Connection`)
+  @ObjectType(`${name}Connection`, { simpleResolvers: true })
   class ConnectionType implements Connection<T> {
     @Field(() => [EdgeType])
     edges!: EdgeType[];

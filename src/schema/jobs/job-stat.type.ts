@@ -1,7 +1,7 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import { DateTimeScalar } from '../scalars/date-time.scalar.js';
 
-@ObjectType('JobStat')
+@ObjectType('JobStat', { simpleResolvers: true })
 export class JobStatType {
   @Field()
   name!: string;

@@ -1,10 +1,10 @@
 import { Field, Int, ObjectType } from 'type-graphql';
-import type { Site } from '../../entities/site.entity.js';
+import type { SiteView } from '../../services/sites/list-sites.js';
 import { formatDecimalColumn, formatPrice, priceFromColumn } from '../../services/money/price.js';
 import { DateTimeScalar } from '../scalars/date-time.scalar.js';
 import { DecimalScalar } from '../scalars/decimal.scalar.js';
 
-@ObjectType({ description: 'Sale settings of one site. Orders can only be created once tokenPrice is set.' })
+@ObjectType({ simpleResolvers: true, description: 'Sale settings of one site. Orders can only be created once tokenPrice is set.' })
 export class SiteSettings {
   @Field(() => DecimalScalar, { nullable: true, description: 'Price of one distribution token in units of the payment asset, e.g. "0.05" USDT.' })
   tokenPrice!: string | null;
@@ -29,7 +29,7 @@ export class SiteSettings {
 const ORDER_AMOUNT_SCALE = 18;
 
 /** The stored NUMERIC(38,18) columns come back with trailing zeros; the API shows them exact and trimmed. */
-export function toSiteSettings(site: Site): SiteSettings {
+export function toSiteSettings(site: SiteView): SiteSettings {
   const amount = (v: string | null) => (v === null ? null : formatDecimalColumn(v, ORDER_AMOUNT_SCALE));
   return {
     tokenPrice: site.tokenPrice === null ? null : formatPrice(priceFromColumn(site.tokenPrice)),

@@ -1,9 +1,9 @@
 import { Field, ID, ObjectType } from 'type-graphql';
-import type { Site } from '../../entities/site.entity.js';
+import type { SiteView } from '../../services/sites/list-sites.js';
 import { DateTimeScalar } from '../scalars/date-time.scalar.js';
 import { SiteSettings, toSiteSettings } from './site-settings.type.js';
 
-@ObjectType('Site')
+@ObjectType('Site', { simpleResolvers: true })
 export class SiteType {
   @Field(() => ID)
   id!: string;
@@ -21,7 +21,7 @@ export class SiteType {
   createdAt!: Date;
 }
 
-export function toSiteType(site: Site): SiteType {
+export function toSiteType(site: SiteView): SiteType {
   return {
     id: site.id,
     slug: site.slug,

@@ -2,7 +2,7 @@ import { Field, ObjectType } from 'type-graphql';
 import { DateTimeScalar } from '../scalars/date-time.scalar.js';
 import { UserType } from './user.type.js';
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class AuthPayload {
   @Field({ description: 'Bearer token (JWT) for the Authorization header and the graphql-ws connection_init payload.' })
   token!: string;

@@ -1,10 +1,10 @@
 import { Field, ID, ObjectType } from 'type-graphql';
-import type { User } from '../../entities/user.entity.js';
+import type { UserView } from '../../services/users/user-view.js';
 import { DateTimeScalar } from '../scalars/date-time.scalar.js';
 import { SiteType } from '../sites/site.type.js';
 import { Role } from './role.enum.js';
 
-@ObjectType('User')
+@ObjectType('User', { simpleResolvers: true })
 export class UserType {
   @Field(() => ID)
   id!: string;
@@ -15,7 +15,7 @@ export class UserType {
   @Field(() => Role)
   role!: Role;
 
-  /** Resolved by UserResolver.site from siteId. */
+  /** Resolved from siteId by the user resolver. */
   @Field(() => SiteType, { nullable: true })
   site?: SiteType | null;
 
@@ -26,6 +26,6 @@ export class UserType {
 }
 
 /** Only these columns become API: a new column on the entity stays private until mapped here. */
-export function toUserType(user: User): UserType {
-  return { id: user.id, email: user.email, role: user.role, createdAt: user.createdAt, siteId: user.site?.id ?? null };
+export function toUserType(user: UserView): UserType {
+  return { id: user.id, email: user.email, role: user.role, createdAt: user.createdAt, siteId: user.siteId };
 }

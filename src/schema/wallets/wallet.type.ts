@@ -1,5 +1,5 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
-import type { Wallet } from '../../entities/wallet.entity.js';
+import type { WalletView } from '../../services/wallets/wallet-view.js';
 import { fromBaseUnits } from '../../services/money/amount.js';
 import { Network } from '../assets/enums.js';
 import { WalletStatus } from './enums.js';
@@ -7,7 +7,7 @@ import { connectionType } from '../common/connection.js';
 import { DateTimeScalar } from '../scalars/date-time.scalar.js';
 import { DecimalScalar } from '../scalars/decimal.scalar.js';
 
-@ObjectType('Wallet')
+@ObjectType('Wallet', { simpleResolvers: true })
 export class WalletType {
   @Field(() => ID)
   id!: string;
@@ -36,7 +36,7 @@ export class WalletType {
 
 export const WalletConnection = connectionType(WalletType, 'Wallet');
 
-@ObjectType('WalletPoolStats')
+@ObjectType('WalletPoolStats', { simpleResolvers: true })
 export class WalletPoolStatsType {
   @Field(() => Network)
   network!: Network;
@@ -54,19 +54,15 @@ export class WalletPoolStatsType {
   disabled!: number;
 }
 
-/**
- * The API view of a wallet. The sealed key and its version are not mapped, so they cannot leak by
- * a stray decorator. Expects `balanceAsset` loaded when a balance is set.
- */
-export function toWalletType(w: Wallet): WalletType {
-  const decimals = w.balanceAsset?.decimals;
+/** The API view of a wallet: the sealed key and its version are not part of WalletView, so they cannot leak. */
+export function toWalletType(w: WalletView): WalletType {
   return {
     id: w.id,
     network: w.network,
     address: w.address,
     label: w.label,
     status: w.status,
-    balance: w.balance !== null && decimals !== undefined ? fromBaseUnits(w.balance, decimals) : null,
+    balance: w.balance !== null && w.balanceDecimals !== null ? fromBaseUnits(w.balance, w.balanceDecimals) : null,
     balanceSyncedAt: w.balanceSyncedAt,
     createdAt: w.createdAt,
   };

@@ -1,9 +1,9 @@
-import type { FilterQuery } from '@mikro-orm/postgresql';
 import type { Network, WalletStatus } from '../../entities/enums.js';
-import { Wallet } from '../../entities/wallet.entity.js';
 import { requireSiteId } from '../auth/actor.js';
-import { keysetPage, type Page } from '../pagination.js';
+import type { SqlFragment } from '../db/transition.js';
+import { asDate, asDateOrNull, keysetRows, type Page } from '../pagination.js';
 import type { Scope } from '../scope.js';
+import type { WalletView } from './wallet-view.js';
 
 export interface WalletQuery {
   network?: Network | null;
@@ -13,10 +13,19 @@ export interface WalletQuery {
   withTotal?: boolean;
 }
 
-/** Newest first, keyset-paginated, inside one site. */
-export function listWallets(scope: Scope, q: WalletQuery): Promise<Page<Wallet>> {
-  const base: FilterQuery<Wallet> = { site: requireSiteId(scope) };
-  if (q.network) base.network = q.network;
-  if (q.status?.length) base.status = { $in: q.status };
-  return keysetPage(scope.em, Wallet, base, 'createdAt', q, { populate: ['balanceAsset'] as never });
+/** Newest first, keyset-paginated, inside one site; plain rows (no entity hydration). */
+export async function listWallets(scope: Scope, q: WalletQuery): Promise<Page<WalletView>> {
+  const where: SqlFragment[] = [];
+  if (q.network) where.push({ sql: 'w.network = ?', params: [q.network] });
+  if (q.status?.length) where.push({ sql: `w.status::text in (${q.status.map(() => '?').join(', ')})`, params: [...q.status] });
+  const page = await keysetRows<WalletView>(scope.em, {
+    from: 'wallet w left join asset a on a.id = w.balance_asset_id',
+    alias: 'w',
+    columns: `w.id, w.network, w.address, w.label, w.status, w.balance, a.decimals as "balanceDecimals", w.balance_synced_at as "balanceSyncedAt", w.created_at as "createdAt"`,
+    siteId: requireSiteId(scope),
+    timeColumn: 'created_at',
+    where,
+    ...q,
+  });
+  return { ...page, items: page.items.map((w) => ({ ...w, createdAt: asDate(w.createdAt), balanceSyncedAt: asDateOrNull(w.balanceSyncedAt) })) };
 }

@@ -10,6 +10,11 @@ export interface SyncOptions {
   retries: number;
   /** Limit to one site (tests, an admin's "sync now"); all sites when unset. */
   siteId?: string;
+  /**
+   * No read starts after this (reads under way finish, each bounded by its timeout and retries);
+   * the wallets left are reported as `unread`. Keeps a job run within its lock.
+   */
+  deadline?: Date;
 }
 
 export interface SyncFailure {
@@ -17,6 +22,12 @@ export interface SyncFailure {
   network: Network;
   address: string;
   error: string;
+}
+
+export interface UnreadWallet {
+  walletId: string;
+  network: Network;
+  address: string;
 }
 
 export interface SyncReport {
@@ -28,6 +39,8 @@ export interface SyncReport {
   failed: SyncFailure[];
   /** Wallets on a network where their site has no active PAYMENT asset: nothing to read. */
   withoutPaymentAsset: number;
+  /** Wallets not read because the deadline came first; the next run reads them first. */
+  unread: UnreadWallet[];
 }
 
 /**
@@ -53,10 +66,13 @@ interface Row {
 
 /**
  * Reads the PAYMENT-asset balance of every wallet (but DISABLED ones) on chain, with a concurrency
- * limit, per-read timeouts and retries, and records a snapshot row whenever a balance changed.
+ * limit, per-read timeouts and retries, and records a snapshot row whenever a balance changed. The
+ * least recently synced wallets go first, so a run cut short by its deadline does not leave the same
+ * wallets behind every time.
  */
 export async function syncWalletBalances(em: EntityManager, readers: BalanceReaders, opts: SyncOptions): Promise<SyncReport> {
   const rows = await em.execute<Row[]>(
+    // all-sites: the sync job reads every site's wallets; siteId narrows it (tests, "sync now").
     `select w.id, w.site_id, w.network, w.address, w.balance::text as balance, w.balance_asset_id, a.id as asset_id, a.contract_address
      from wallet w
      left join lateral (
@@ -65,16 +81,20 @@ export async function syncWalletBalances(em: EntityManager, readers: BalanceRead
        order by asset.created_at limit 1
      ) a on true
      where w.status <> 'DISABLED' ${opts.siteId ? 'and w.site_id = ?' : ''}
-     order by w.id`,
+     order by w.balance_synced_at asc nulls first, w.id`,
     opts.siteId ? [opts.siteId] : [],
   );
-  const report: SyncReport = { synced: 0, changed: 0, failed: [], withoutPaymentAsset: 0 };
+  const report: SyncReport = { synced: 0, changed: 0, failed: [], withoutPaymentAsset: 0, unread: [] };
   const readable = rows.filter((r) => {
     if (!r.asset_id) report.withoutPaymentAsset++;
     return !!r.asset_id;
   });
 
   await mapWithConcurrency(readable, opts.concurrency, async (r) => {
+    if (opts.deadline && Date.now() >= opts.deadline.getTime()) {
+      report.unread.push({ walletId: r.id, network: r.network, address: r.address });
+      return;
+    }
     const reader = readers[r.network];
     if (!reader) {
       report.failed.push({ walletId: r.id, network: r.network, address: r.address, error: `no ${r.network} endpoint configured` });
@@ -93,11 +113,11 @@ export async function syncWalletBalances(em: EntityManager, readers: BalanceRead
     const value = balance.toString();
     const outcome = await em.fork().transactional(async (tx) => {
       const [prev] = await tx.execute<{ balance: string | null; asset: string | null }[]>(
-        `with old as (select id, balance::text as balance, balance_asset_id from wallet where id = ? for update)
+        `with old as (select id, balance::text as balance, balance_asset_id from wallet where id = ? and site_id = ? for update)
          update wallet w set balance = ?, balance_asset_id = ?, balance_synced_at = ?
          from old where w.id = old.id and (w.balance_synced_at is null or w.balance_synced_at <= ?)
          returning old.balance as balance, old.balance_asset_id as asset`,
-        [r.id, value, r.asset_id, readAt, readAt],
+        [r.id, r.site_id, value, r.asset_id, readAt, readAt],
       );
       if (!prev) return 'stale';
       if (prev.balance === value && prev.asset === r.asset_id) return 'same';

@@ -11,6 +11,8 @@ import { upsertAsset, type AssetInput } from '../../../src/services/assets/upser
 import type { BalanceReaders } from '../../../src/services/chain/balance-readers.js';
 import type { Scope } from '../../../src/services/scope.js';
 import { allocateWallet } from '../../../src/services/wallets/allocate-wallet.js';
+import { listWallets } from '../../../src/services/wallets/list-wallets.js';
+import { listAuditLog } from '../../../src/services/audit/list-audit-log.js';
 import { generateWallets } from '../../../src/services/wallets/generate-wallets.js';
 import { releaseWallet } from '../../../src/services/wallets/release-wallet.js';
 import { setWalletStatus } from '../../../src/services/wallets/set-wallet-status.js';
@@ -29,6 +31,7 @@ const COVERED: Record<string, string> = {
   'src/services/wallets/wallet-pool-stats.ts': 'walletPoolStats',
   'src/services/assets/upsert-asset.ts': 'upsertAsset',
   'src/services/wallets/sync-balances.ts': 'syncWalletBalances with a site',
+  'src/services/pagination.ts': 'listWallets and listAuditLog (keysetRows)',
 };
 
 let db: TestDatabase;
@@ -131,6 +134,16 @@ describe('raw SQL acting in site A never reads or changes site B', () => {
     const own = await setWalletStatus(scope(B), { id: idB!, status: WalletStatus.DISABLED });
     expect(own).toMatchObject({ id: idB, status: WalletStatus.DISABLED });
     await setWalletStatus(scope(B), { id: idB!, status: WalletStatus.AVAILABLE });
+  });
+
+  it("keysetRows: a site's wallet and audit pages, and their totals, hold only that site's rows", async () => {
+    const page = await listWallets(scope(A), { first: 100, withTotal: true });
+    expect(page.items.map((w) => w.id).sort()).toEqual(await walletIds(A));
+    expect(page.total).toEqual({ count: (await walletIds(A)).length, capped: false });
+    const log = await listAuditLog(scope(A), { first: 100, withTotal: true });
+    const own = await sql<{ id: string }>('select id from audit_entry where site_id = ? order by id', [A]);
+    expect(log.items.map((e) => e.id).sort()).toEqual(own.map((r) => r.id));
+    expect(log.total?.count).toBe(own.length);
   });
 
   it("walletPoolStats: counts only the site's own wallets", async () => {

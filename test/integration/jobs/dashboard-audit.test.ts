@@ -144,11 +144,20 @@ describe('job dashboard refuses jobs it does not know', () => {
 
   it('refuses a create without a name or with a malformed body', async () => {
     const before = (await jobAudits()).length;
+    const jobs = (await jobsNamed(JOB)).length;
     for (const body of [{}, { jobName: 42 }, { jobName: JOB, jobSchedule: 7 }, { jobName: JOB, jobRepeatEvery: ['1 hour'] }]) {
       const res = await post('/admin/jobs/api/jobs/create', body);
       expect({ body, status: res.status }).toEqual({ body, status: 400 });
     }
     expect((await jobAudits()).length).toBe(before);
+    expect((await jobsNamed(JOB)).length).toBe(jobs);
+  });
+
+  it('refuses a write the dashboard has no audited action for', async () => {
+    for (const path of ['/admin/jobs/api/jobs/purge', '/admin/jobs/api', '/admin/jobs/']) {
+      const res = await post(path, { jobIds: [] });
+      expect({ path, status: res.status }).toEqual({ path, status: 405 });
+    }
   });
 
   it('refuses malformed job ids without touching any job', async () => {

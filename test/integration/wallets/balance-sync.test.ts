@@ -4,6 +4,10 @@ import { erc20Reader, trc20Reader } from '../../../src/services/chain/balance-re
 import { generateWallets } from '../../../src/services/wallets/generate-wallets.js';
 import { siteScope } from '../../support/scope.js';
 import { syncWalletBalances } from '../../../src/services/wallets/sync-balances.js';
+import { createJobRunner, type JobRunner } from '../../../src/jobs/agenda.js';
+import type { JobDeps, JobRun } from '../../../src/jobs/job-definition.js';
+import { syncWalletBalancesJob } from '../../../src/jobs/sync-wallet-balances.job.js';
+import { createLogger } from '../../../src/logger.js';
 import { startAnvil, type Anvil, type DeployedToken } from '../../support/anvil.js';
 import { createSiteFixture, startTestApp, type SiteFixture, type TestApp } from '../../support/test-app.js';
 import { startTronGridFake, type TronGridFake } from '../../support/trongrid-fake.js';
@@ -160,8 +164,84 @@ describe('pool replenishment', () => {
 
   it('leaves a full pool alone', async () => {
     const before = Number((await rows('select count(*) as n from wallet'))[0]!.n);
-    await t.app.jobs.agenda.now('wallets.replenish-pool');
-    await new Promise((r) => setTimeout(r, 1500));
+    const logsBefore = t.logs.length;
+    const triggeredAt = Date.now();
+    const job = await t.app.jobs.agenda.now('wallets.replenish-pool');
+    // "Nothing changed" means something only once the run is known to have happened.
+    const end = Date.now() + 20000;
+    let run: Record<string, unknown> | undefined;
+    while (Date.now() < end && !run?.last_finished_at) {
+      run = (await rows('select last_run_at, last_finished_at, fail_reason from agenda_jobs where id = ?', [String(job.attrs._id)]))[0];
+      if (!run?.last_finished_at) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(run?.last_finished_at).toBeTruthy();
+    expect(new Date(run!.last_run_at as string).getTime()).toBeGreaterThanOrEqual(triggeredAt - 1000);
+    expect(run!.fail_reason).toBeNull();
+
     expect(Number((await rows('select count(*) as n from wallet'))[0]!.n)).toBe(before);
+    expect(t.logs.slice(logsBefore).filter((l) => l.includes('wallet pool was low'))).toEqual([]);
   });
+});
+
+it('never runs the balance sync on two workers at once: a run stops reading at its deadline and keeps its lock until it ends', async () => {
+  // 12 more TRON wallets, each read answered after 500 ms, one read at a time: about 8 s of reads in
+  // all, far past a 2 s lock. Under its own name, so the app's worker leaves it alone.
+  await generateWallets(siteScope(t.app, site.siteId), { network: Network.TRON, count: 12 });
+  tron.setBalance(TRC20_USDT, tronWallets[0]!.address, 99_000_000n); // as the first test left it; the contract exists
+  tron.delayNext(10_000, 500);
+  const LOCK_MS = 2000;
+  const READ_TIMEOUT_MS = 1000;
+  const runs: { worker: string; start: number; end: number; deadline: number; error: string }[] = [];
+  const deps: JobDeps = {
+    ...t.app.deps,
+    config: { ...t.app.config, CHAIN_READ_CONCURRENCY: 1, CHAIN_READ_TIMEOUT_MS: READ_TIMEOUT_MS, CHAIN_READ_RETRIES: 0 },
+    chain: { [Network.TRON]: trc20Reader(tron.url, 'test-api-key') },
+  };
+  const worker = (name: string) =>
+    createJobRunner({
+      databaseUrl: t.db.url,
+      processEveryMs: 200,
+      deps,
+      logger: createLogger('silent'),
+      jobs: [
+        {
+          ...syncWalletBalancesJob,
+          name: 'test.sync-balances-exclusive',
+          every: '3 seconds',
+          lockLifetimeMs: LOCK_MS,
+          async handler(data: undefined, d: JobDeps, run: JobRun) {
+            const r = { worker: name, start: Date.now(), end: 0, deadline: run.deadline.getTime(), error: '' };
+            runs.push(r);
+            try {
+              await syncWalletBalancesJob.handler(data, d, run);
+            } catch (e) {
+              r.error = String(e);
+              throw e;
+            } finally {
+              r.end = Date.now();
+            }
+          },
+        },
+      ],
+    });
+  const workers: JobRunner[] = [await worker('A'), await worker('B')];
+  try {
+    await Promise.all(workers.map((w) => w.startProcessing()));
+    await new Promise((r) => setTimeout(r, 7500));
+  } finally {
+    await Promise.all(workers.map((w) => w.close(3000)));
+    tron.delayNext(0, 0);
+  }
+  // A run still going counts as never ending.
+  const done = runs.map((r) => ({ ...r, end: r.end || Infinity })).sort((a, b) => a.start - b.start);
+  expect(done.length).toBeGreaterThanOrEqual(2);
+  // No run starts before the one before it has ended, on either worker.
+  for (let i = 1; i < done.length; i++) expect({ run: i, overlapsPrevious: done[i]!.start < done[i - 1]!.end }).toEqual({ run: i, overlapsPrevious: false });
+  for (const r of done) {
+    // The deadline is 80 % of the lock lifetime from when the job was locked; after it no read starts,
+    // so a run ends at most one read timeout later, and says which wallets it left unread.
+    expect(r.deadline - r.start).toBeLessThanOrEqual(0.8 * LOCK_MS);
+    expect(r.end - r.deadline).toBeLessThan(READ_TIMEOUT_MS + 500);
+    expect(r.error).toMatch(/\d+ wallet\(s\) not read before the run's deadline \([^)]*TRON: \d+/);
+  }
 });
