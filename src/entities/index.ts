@@ -2,12 +2,13 @@ import { Asset } from './asset.entity.js';
 import { AuditEntry } from './audit-entry.entity.js';
 import { RateLimitBucket } from './rate-limit-bucket.entity.js';
 import { Site } from './site.entity.js';
+import { UserSession } from './user-session.entity.js';
 import { User } from './user.entity.js';
 import { WalletBalanceSnapshot } from './wallet-balance-snapshot.entity.js';
 import { Wallet } from './wallet.entity.js';
 
-export { Asset, AuditEntry, RateLimitBucket, Site, User, Wallet, WalletBalanceSnapshot };
+export { Asset, AuditEntry, RateLimitBucket, Site, User, UserSession, Wallet, WalletBalanceSnapshot };
 export { AssetPurpose, Network, WalletStatus } from './enums.js';
 export { Role } from './role.js';
 
-export const entities = [Site, User, AuditEntry, RateLimitBucket, Asset, Wallet, WalletBalanceSnapshot];
+export const entities = [Site, User, UserSession, AuditEntry, RateLimitBucket, Asset, Wallet, WalletBalanceSnapshot];

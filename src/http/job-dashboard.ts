@@ -12,6 +12,7 @@ import { recordAudit } from '../services/audit/record-audit.js';
 import type { Actor } from '../services/auth/actor.js';
 import { authenticate, bearerToken } from '../services/auth/authenticate.js';
 import { login, loginSettings } from '../services/auth/login.js';
+import { logoutToken } from '../services/auth/sessions.js';
 import { DomainError, RateLimitedError } from '../services/errors.js';
 
 export const DASHBOARD_PATH = '/admin/jobs';
@@ -92,11 +93,14 @@ export function jobDashboard(opts: { agenda: Agenda; orm: MikroORM; config: Conf
     }
   });
 
-  router.post('/admin/logout', (req, res) => {
+  router.post('/admin/logout', async (req, res) => {
     if (!sameOrigin(req)) {
       res.status(403).json({ error: 'Cross-site request refused' });
       return;
     }
+    // End the cookie's session too, so a copy of the cookie stops working; failing that, still clear it.
+    const cookieToken = parseCookie(req.headers.cookie ?? '')[COOKIE];
+    if (cookieToken) await logoutToken(opts.orm.em.fork(), cookieToken, config.JWT_SECRET, 'dashboard').catch((err: unknown) => opts.logger.error({ err }, 'dashboard logout failed'));
     res.setHeader('Set-Cookie', stringifySetCookie({ name: COOKIE, value: '', ...cookieOptions, maxAge: 0 }));
     res.redirect(303, LOGIN_PATH);
   });

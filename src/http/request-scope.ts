@@ -27,7 +27,8 @@ export async function resolveRequestScope(
     if (!token) return { ok: false, failure: { kind: 'unauthenticated', message: 'Authorization must be "Bearer <token>"' } };
     const auth = await authenticate(em, token, jwtSecret);
     if (!auth.ok) {
-      const message = auth.problem === 'expired' ? 'Session expired: sign in again' : 'Invalid session token';
+      const message =
+        auth.problem === 'expired' ? 'Session expired: sign in again' : auth.problem === 'session-ended' ? 'Session ended: sign in again' : 'Invalid session token';
       return { ok: false, failure: { kind: 'unauthenticated', message } };
     }
     scope = { actor: auth.actor, siteId: auth.actor.siteId, ip: input.ip };

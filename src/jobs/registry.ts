@@ -1,6 +1,7 @@
 import type { JobDefinition } from './job-definition.js';
 import { endWalletCooldownsJob } from './end-wallet-cooldowns.job.js';
 import { pruneRateLimitsJob } from './prune-rate-limits.job.js';
+import { pruneSessionsJob } from './prune-sessions.job.js';
 import { replenishWalletPoolsJob } from './replenish-wallet-pools.job.js';
 import { rotateWalletKeysJob } from './rotate-wallet-keys.job.js';
 import { syncWalletBalancesJob } from './sync-wallet-balances.job.js';
@@ -9,6 +10,7 @@ import { syncWalletBalancesJob } from './sync-wallet-balances.job.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each definition has its own data type; Agenda stores it as JSON.
 export const jobRegistry: readonly JobDefinition<any>[] = [
   pruneRateLimitsJob,
+  pruneSessionsJob,
   endWalletCooldownsJob,
   replenishWalletPoolsJob,
   syncWalletBalancesJob,

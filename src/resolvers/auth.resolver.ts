@@ -3,7 +3,9 @@ import type { GraphQLContext } from '../schema/context.js';
 import { AuthPayload } from '../schema/users/auth-payload.type.js';
 import { UserType, toUserType } from '../schema/users/user.type.js';
 import { login, loginSettings } from '../services/auth/login.js';
+import { logout } from '../services/auth/sessions.js';
 import { findUserById } from '../services/users/find-user.js';
+import { userView } from '../services/users/user-view.js';
 
 @Resolver()
 export class AuthResolver {
@@ -11,12 +13,17 @@ export class AuthResolver {
   async me(@Ctx() ctx: GraphQLContext): Promise<UserType | null> {
     if (!ctx.actor) return null;
     const user = await findUserById(ctx.em, ctx.actor.userId);
-    return user ? toUserType(user) : null;
+    return user ? toUserType(userView(user)) : null;
   }
 
   @Mutation(() => AuthPayload)
   async login(@Arg('email') email: string, @Arg('password') password: string, @Ctx() ctx: GraphQLContext): Promise<AuthPayload> {
     const result = await login(ctx.em, { email, password, ip: ctx.ip, siteId: ctx.requestedSiteId }, loginSettings(ctx.deps.config));
-    return { token: result.token, expiresAt: result.expiresAt, user: toUserType(result.user) };
+    return { token: result.token, expiresAt: result.expiresAt, user: toUserType(userView(result.user)) };
+  }
+
+  @Mutation(() => Boolean, { description: "End the caller's session: the token stops authenticating at once, over HTTP and graphql-ws." })
+  logout(@Ctx() ctx: GraphQLContext): Promise<boolean> {
+    return logout(ctx);
   }
 }

@@ -8,6 +8,8 @@ export interface Actor {
   role: Role;
   /** The user's own site; null for SUPER_ADMIN. */
   siteId: string | null;
+  /** The session the request's token belongs to (what `logout` ends); absent for actors made in code. */
+  sessionId?: string;
 }
 
 /** What every use case gets from the transport: the caller, the site it acts in, and where it came from. */

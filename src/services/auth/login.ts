@@ -1,4 +1,4 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
+import { QueryOrder, type EntityManager } from '@mikro-orm/postgresql';
 import type { Config } from '../../config.js';
 import { User } from '../../entities/user.entity.js';
 import { InvalidInputError, RateLimitedError } from '../errors.js';
@@ -6,7 +6,8 @@ import { isUuid } from '../ids.js';
 import { recordHit, releaseHit } from '../rate-limit/fixed-window.js';
 import { AmbiguousLoginError, InvalidCredentialsError } from './errors.js';
 import { dummyPasswordHash, verifyPassword } from './password.js';
-import { issueSessionToken, type TokenAudience } from './session-token.js';
+import type { TokenAudience } from './session-token.js';
+import { startSession } from './sessions.js';
 
 export interface LoginSettings {
   jwtSecret: string;
@@ -14,6 +15,8 @@ export interface LoginSettings {
   maxFailures: number;
   windowSeconds: number;
   scryptN: number;
+  /** The password check (scrypt); tests pass a counting wrapper to see how many a login runs. */
+  verifyPassword?: (password: string, stored: string) => Promise<boolean>;
 }
 
 /** The login policy from the configuration, for the GraphQL mutation and the dashboard form alike. */
@@ -37,17 +40,32 @@ export interface LoginResult {
 }
 
 /**
- * Password login, limited per email and per IP across processes. Every attempt takes a hit first
- * (one atomic statement), so a burst of parallel guesses cannot slip past the limit. A successful
- * attempt gives back only its own hits: it does not wipe the failures before it, or an attacker
- * would get fresh guesses every time the real user signs in.
+ * Every login runs exactly this many password verifications (scrypt), real or against a dummy hash,
+ * so its duration does not tell whether the email has no account, one, or accounts in several sites.
+ * With x-site-id there are at most two candidates (the site's account and a SUPER_ADMIN's); without
+ * it, the first two in a fixed order (a SUPER_ADMIN first) are checked.
+ */
+export const LOGIN_PASSWORD_CHECKS = 2;
+
+/** Rate-limit keys: one per address, one per account and address. An address never contains a space. */
+function limitKeys(email: string, ip: string | null): string[] {
+  const address = ip ?? 'unknown';
+  return [`login:ip:${address}`, `login:ip-email:${address} ${email}`];
+}
+
+/**
+ * Password login, limited across processes per IP and per email+IP pair: failures from one address
+ * never lock an account for everyone else. Every attempt takes a hit first (one atomic statement),
+ * so a burst of parallel guesses cannot slip past the limit. A successful attempt gives back only its
+ * own hits: it does not wipe the failures before it, or an attacker at that address would get fresh
+ * guesses every time the real user signs in from it.
  */
 export async function login(em: EntityManager, input: LoginInput, s: LoginSettings): Promise<LoginResult> {
   const email = input.email.trim().toLowerCase();
   if (email.length > 254) throw new InvalidInputError('email is too long', { field: 'email' });
   // A malformed site id can name no account: refuse it rather than send it to a uuid column.
   if (input.siteId && !isUuid(input.siteId)) throw new InvalidInputError('x-site-id must be a site id (UUID)', { field: 'x-site-id' });
-  const keys = [`login:email:${email}`, ...(input.ip ? [`login:ip:${input.ip}`] : [])];
+  const keys = limitKeys(email, input.ip);
   const hits = await Promise.all(keys.map((k) => recordHit(em, k, s.windowSeconds)));
   const over = hits.find((h) => h.hits > s.maxFailures);
   if (over) {
@@ -56,25 +74,25 @@ export async function login(em: EntityManager, input: LoginInput, s: LoginSettin
   }
 
   // An email may exist once per site, so login looks across sites; the site filter is off on purpose.
+  // One more row than is checked tells whether some account went unchecked.
   const candidates = await em.find(
     User,
     { email, ...(input.siteId ? { $or: [{ site: input.siteId }, { site: null }] } : {}) },
-    { filters: false, populate: ['passwordHash'] },
+    { filters: false, populate: ['passwordHash'], orderBy: [{ site: QueryOrder.ASC_NULLS_FIRST }, { createdAt: QueryOrder.ASC }, { id: QueryOrder.ASC }], limit: LOGIN_PASSWORD_CHECKS + 1 },
   );
+  const verify = s.verifyPassword ?? verifyPassword;
+  const checked = candidates.slice(0, LOGIN_PASSWORD_CHECKS);
   const matches: User[] = [];
-  for (const user of candidates) if (await verifyPassword(input.password, user.passwordHash)) matches.push(user);
-  if (candidates.length === 0) await verifyPassword(input.password, await dummyPasswordHash(s.scryptN));
+  for (const user of checked) if (await verify(input.password, user.passwordHash)) matches.push(user);
+  const dummy = await dummyPasswordHash(s.scryptN);
+  for (let i = checked.length; i < LOGIN_PASSWORD_CHECKS; i++) await verify(input.password, dummy);
 
   if (matches.length === 0) throw new InvalidCredentialsError();
-  if (matches.length > 1) throw new AmbiguousLoginError();
+  // More than one account fits, or one does and an unchecked one might too: the caller must choose.
+  if (matches.length > 1 || candidates.length > checked.length) throw new AmbiguousLoginError();
 
   const user = matches[0]!;
   await Promise.all(keys.map((k) => releaseHit(em, k)));
-  const { token, expiresAt } = await issueSessionToken(
-    { userId: user.id, role: user.role, siteId: user.site?.id ?? null },
-    s.jwtSecret,
-    s.jwtTtlSeconds,
-    input.audience,
-  );
+  const { token, expiresAt } = await startSession(em, user, { secret: s.jwtSecret, ttlSeconds: s.jwtTtlSeconds, audience: input.audience, ip: input.ip });
   return { token, expiresAt, user };
 }

@@ -1,8 +1,11 @@
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 import type { Role } from '../../entities/role.js';
+import { isUuid } from '../ids.js';
 
 export interface SessionClaims {
   userId: string;
+  /** The user_session row (`sid`) the token belongs to; the token authenticates only while it is live. */
+  sessionId: string;
   role: Role;
   siteId: string | null;
 }
@@ -27,7 +30,7 @@ export async function issueSessionToken(
 ): Promise<{ token: string; expiresAt: Date }> {
   const iat = Math.floor(now.getTime() / 1000);
   const exp = iat + ttlSeconds;
-  const token = await new SignJWT({ role: claims.role, site: claims.siteId })
+  const token = await new SignJWT({ sid: claims.sessionId, role: claims.role, site: claims.siteId })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(claims.userId)
     .setIssuer(ISSUER)
@@ -40,7 +43,11 @@ export async function issueSessionToken(
 
 export type TokenProblem = 'expired' | 'invalid';
 
-/** Verifies signature, algorithm, issuer, audience and expiry. Never throws. */
+/**
+ * Verifies signature, algorithm, issuer, audience and expiry, and that the subject and session id are
+ * ids (UUIDs): a correctly signed token naming anything else is invalid, never sent to a uuid column.
+ * Never throws.
+ */
 export async function verifySessionToken(
   token: string,
   secret: string,
@@ -48,11 +55,11 @@ export async function verifySessionToken(
 ): Promise<{ ok: true; claims: SessionClaims; expiresAt: Date } | { ok: false; problem: TokenProblem }> {
   try {
     const { payload } = await jwtVerify(token, key(secret), { algorithms: ['HS256'], issuer: ISSUER, audience });
-    if (typeof payload.sub !== 'string' || typeof payload.role !== 'string') return { ok: false, problem: 'invalid' };
+    if (!isUuid(payload.sub) || !isUuid(payload.sid) || typeof payload.role !== 'string') return { ok: false, problem: 'invalid' };
     const site = payload.site;
     return {
       ok: true,
-      claims: { userId: payload.sub, role: payload.role as Role, siteId: typeof site === 'string' ? site : null },
+      claims: { userId: payload.sub, sessionId: payload.sid, role: payload.role as Role, siteId: typeof site === 'string' ? site : null },
       expiresAt: new Date((payload.exp ?? 0) * 1000),
     };
   } catch (e) {

@@ -51,6 +51,7 @@ describe('login and me', () => {
 describe('bad tokens', () => {
   const secret = new TextEncoder().encode('test-secret-that-is-long-enough-0123456789');
   const claims = { role: 'SUPER_ADMIN', site: null };
+  const adminId = async () => (await t.app.db.orm.em.fork().getConnection().execute<{ id: string }[]>(`select id from app_user where role = 'SUPER_ADMIN'`))[0]!.id;
 
   it.each([
     ['expired', async () => new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject('x').setIssuer('vestline').setAudience('api').setIssuedAt(1000).setExpirationTime(2000).sign(secret)],
@@ -58,6 +59,10 @@ describe('bad tokens', () => {
     ['forged (alg none)', async () => `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"x","role":"SUPER_ADMIN"}').toString('base64url')}.`],
     ['garbage', async () => 'not.a.jwt'],
     ['for the dashboard audience', async () => new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject('x').setIssuer('vestline').setAudience('dashboard').setExpirationTime('1h').sign(secret)],
+    ['validly signed with a subject that is not a UUID', async () => new SignJWT({ ...claims, sid: '00000000-0000-4000-8000-000000000001' }).setProtectedHeader({ alg: 'HS256' }).setSubject('not-a-uuid').setIssuer('vestline').setAudience('api').setExpirationTime('1h').sign(secret)],
+    ['validly signed with a session id that is not a UUID', async () => new SignJWT({ ...claims, sid: 'not-a-uuid' }).setProtectedHeader({ alg: 'HS256' }).setSubject(await adminId()).setIssuer('vestline').setAudience('api').setExpirationTime('1h').sign(secret)],
+    ['validly signed for an existing user but without a session id', async () => new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject(await adminId()).setIssuer('vestline').setAudience('api').setExpirationTime('1h').sign(secret)],
+    ['validly signed for an existing user with a session that does not exist', async () => new SignJWT({ ...claims, sid: '00000000-0000-4000-8000-000000000002' }).setProtectedHeader({ alg: 'HS256' }).setSubject(await adminId()).setIssuer('vestline').setAudience('api').setExpirationTime('1h').sign(secret)],
   ])('refuses a token that is %s with 401 UNAUTHENTICATED', async (_name, make) => {
     const r = await t.gql(ME, {}, { token: await make() });
     expect(r.status).toBe(401);
@@ -79,19 +84,38 @@ describe('bad tokens', () => {
 });
 
 describe('login rate limit', () => {
-  it('answers RATE_LIMITED after 10 failures for one email, even from parallel requests', async () => {
+  it('answers RATE_LIMITED after 10 failures for one email from one address, even from parallel requests', async () => {
     await createSiteFixture(t, 'limit-site');
     const email = 'customer@limit-site.test';
-    const results = await Promise.all(
-      Array.from({ length: 25 }, (_, i) => t.gql(LOGIN, { e: email, p: `wrong-${i}` }, { headers: { 'x-forwarded-for': `10.0.0.${i}` } })),
-    );
+    const from = { headers: { 'x-forwarded-for': '10.0.0.1' } };
+    const results = await Promise.all(Array.from({ length: 25 }, (_, i) => t.gql(LOGIN, { e: email, p: `wrong-${i}` }, from)));
     const codes = results.map((r) => r.errors![0]!.extensions!.code);
     expect(codes.filter((c) => c === 'UNAUTHENTICATED')).toHaveLength(10);
     expect(codes.filter((c) => c === 'RATE_LIMITED')).toHaveLength(15);
-    // The right password is refused too while the window lasts: the limit protects the account.
-    const right = await t.gql(LOGIN, { e: email, p: PASSWORD }, { headers: { 'x-forwarded-for': '10.0.1.1' } });
+    // The right password is refused too from that address while the window lasts.
+    const right = await t.gql(LOGIN, { e: email, p: PASSWORD }, from);
     expect(right.errors![0]!.extensions).toMatchObject({ code: 'RATE_LIMITED' });
     expect(right.errors![0]!.extensions!.retryAfterSeconds).toBeGreaterThan(0);
+  });
+
+  it('never locks an account for everyone: failures from one address leave other addresses able to sign in', async () => {
+    // Its own server: the SUPER_ADMIN of the shared one must stay usable whatever this test does.
+    const own = await startTestApp({ LOGIN_MAX_FAILURES: '10', LOGIN_WINDOW_SECONDS: '900', TRUST_PROXY: 'loopback' });
+    try {
+      const attacker = { headers: { 'x-forwarded-for': '192.0.2.66' } };
+      const codes: unknown[] = [];
+      for (let i = 0; i < 12; i++) codes.push((await own.gql(LOGIN, { e: ADMIN_EMAIL, p: `guess-${i}` }, attacker)).errors![0]!.extensions!.code);
+      expect(codes.slice(0, 10).every((c) => c === 'UNAUTHENTICATED')).toBe(true);
+      expect(codes.slice(10)).toEqual(['RATE_LIMITED', 'RATE_LIMITED']);
+      // The real SUPER_ADMIN, from its own address, still signs in.
+      const owner = await own.gql(LOGIN, { e: ADMIN_EMAIL, p: ADMIN_PASSWORD }, { headers: { 'x-forwarded-for': '198.51.100.7' } });
+      expect(owner.errors).toBeUndefined();
+      // The address that failed stays refused, even with the right password.
+      const again = await own.gql(LOGIN, { e: ADMIN_EMAIL, p: ADMIN_PASSWORD }, attacker);
+      expect(again.errors![0]!.extensions!.code).toBe('RATE_LIMITED');
+    } finally {
+      await own.stop();
+    }
   });
 
   it('limits one IP across many emails', async () => {
@@ -134,14 +158,14 @@ describe('login rate limit', () => {
     }
   });
 
-  it("a successful login takes back only its own hit: the failures before it still count", async () => {
+  it('a successful login takes back only its own hit: the failures before it still count', async () => {
     await createSiteFixture(t, 'reset-site');
     const email = 'operator@reset-site.test';
-    const from = (i: number) => ({ headers: { 'x-forwarded-for': `198.51.100.${i}` } });
-    for (let i = 0; i < 9; i++) await t.gql(LOGIN, { e: email, p: 'wrong-password' }, from(i));
-    expect((await t.gql(LOGIN, { e: email, p: PASSWORD }, from(100))).errors).toBeUndefined();
+    const from = { headers: { 'x-forwarded-for': '198.51.100.1' } };
+    for (let i = 0; i < 9; i++) await t.gql(LOGIN, { e: email, p: 'wrong-password' }, from);
+    expect((await t.gql(LOGIN, { e: email, p: PASSWORD }, from)).errors).toBeUndefined();
     // The tenth failure is still allowed (the success did not count), the eleventh attempt is not.
-    expect((await t.gql(LOGIN, { e: email, p: 'wrong-password' }, from(50))).errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
-    expect((await t.gql(LOGIN, { e: email, p: 'wrong-password' }, from(51))).errors![0]!.extensions!.code).toBe('RATE_LIMITED');
+    expect((await t.gql(LOGIN, { e: email, p: 'wrong-password' }, from)).errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
+    expect((await t.gql(LOGIN, { e: email, p: 'wrong-password' }, from)).errors![0]!.extensions!.code).toBe('RATE_LIMITED');
   });
 });

@@ -11,7 +11,9 @@ import {
   type GraphQLObjectType,
 } from 'graphql';
 import { buildBareSchema } from '../../../src/schema/build-schema.js';
-import { createSiteFixture, startTestApp, type SiteFixture, type TestApp } from '../../support/test-app.js';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD, createSiteFixture, startTestApp, type SiteFixture, type TestApp } from '../../support/test-app.js';
+
+const EMAILS: Partial<Record<string, string>> = { SUPER_ADMIN: ADMIN_EMAIL, SITE_ADMIN: 'site_admin@matrix.test', OPERATOR: 'operator@matrix.test', CUSTOMER: 'customer@matrix.test' };
 
 /**
  * domain.md's permission table, as data. Every root field the server builds must be listed here:
@@ -21,6 +23,7 @@ type Caller = 'anonymous' | 'SUPER_ADMIN' | 'SITE_ADMIN' | 'OPERATOR' | 'CUSTOME
 const ALLOWED: Record<string, Caller[]> = {
   'Query.me': ['anonymous', 'SUPER_ADMIN', 'SITE_ADMIN', 'OPERATOR', 'CUSTOMER'],
   'Mutation.login': ['anonymous', 'SUPER_ADMIN', 'SITE_ADMIN', 'OPERATOR', 'CUSTOMER'],
+  'Mutation.logout': ['SUPER_ADMIN', 'SITE_ADMIN', 'OPERATOR', 'CUSTOMER'],
   'Query.sites': ['SUPER_ADMIN'],
   'Mutation.createSite': ['SUPER_ADMIN'],
   'Mutation.createUser': ['SUPER_ADMIN', 'SITE_ADMIN'],
@@ -136,7 +139,9 @@ describe('permission matrix (driven by the built schema)', () => {
     for (const { kind, key, field } of rootFields) {
       for (const caller of ALLOWED[key] ?? []) {
         const { query, variables } = operationFor(kind, field);
-        const r = await t.gql(query, variables, { token: tokens[caller] });
+        // logout ends the session it is called with: give it a session of its own.
+        const token = key === 'Mutation.logout' ? await t.login(EMAILS[caller]!, caller === 'SUPER_ADMIN' ? ADMIN_PASSWORD : PASSWORD) : tokens[caller];
+        const r = await t.gql(query, variables, { token });
         const { code, reason } = r.errors?.[0]?.extensions ?? {};
         // Sample arguments may be refused by the use case (NOT_FOUND, BAD_USER_INPUT, a wrong password's
         // INVALID_CREDENTIALS...), but never by the permission layer, whose refusals carry reason = code.

@@ -103,9 +103,9 @@ describe('graphql-ws on an open connection', () => {
   });
 
   it('closes the socket with 4401 when the token expires', async () => {
-    const { issueSessionToken } = await import('../../../src/services/auth/session-token.js');
+    const { startSession } = await import('../../../src/services/auth/sessions.js');
     const admin = (await t.app.db.orm.em.fork().getConnection().execute<{ id: string }[]>(`select id from app_user where role = 'SUPER_ADMIN'`))[0]!;
-    const { token } = await issueSessionToken({ userId: admin.id, role: 'SUPER_ADMIN' as never, siteId: null }, 'test-secret-that-is-long-enough-0123456789', 60, 'api', new Date(Date.now() - 58_500));
+    const { token } = await startSession(t.app.db.orm.em.fork(), { id: admin.id, role: 'SUPER_ADMIN' as never, site: null }, { secret: 'test-secret-that-is-long-enough-0123456789', ttlSeconds: 60, ip: null, now: new Date(Date.now() - 58_500) });
     const s = await session({ authorization: `Bearer ${token}` });
     const end = Date.now() + 5000;
     while (!s.closed() && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
