@@ -11,7 +11,10 @@ const FETCH_TIMEOUT_MS = 5000;
 /** 2048-bit modulus: anything shorter is not a key Fireblocks would use. */
 const MIN_MODULUS_BYTES = 256;
 
-export type KeyLookup = { kind: 'found'; key: CryptoKey } | { kind: 'unknown' } | { kind: 'unavailable' };
+/** WebCrypto's CryptoKey, spelled so it also type-checks under Node's types (the cache is tested in Node). */
+type VerifyKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
+
+export type KeyLookup = { kind: 'found'; key: VerifyKey } | { kind: 'unknown' } | { kind: 'unavailable' };
 
 interface JwkLike {
   kty?: unknown;
@@ -26,8 +29,8 @@ function modulusBytes(n: string): number {
   return Math.floor((n.replace(/=+$/, '').length * 3) / 4);
 }
 
-async function importJwks(body: unknown): Promise<Map<string, CryptoKey>> {
-  const keys = new Map<string, CryptoKey>();
+async function importJwks(body: unknown): Promise<Map<string, VerifyKey>> {
+  const keys = new Map<string, VerifyKey>();
   const list = (body as { keys?: unknown } | null)?.keys;
   if (!Array.isArray(list)) return keys;
   for (const entry of list as unknown[]) {
@@ -47,19 +50,32 @@ async function importJwks(body: unknown): Promise<Map<string, CryptoKey>> {
   return keys;
 }
 
+export interface JwksCacheOptions {
+  url: string;
+  /** Least time between two downloads that an unknown kid may trigger. */
+  minRefreshMs: number;
+  /** The clock, in ms since the epoch; tests drive their own instead of waiting. */
+  now?: () => number;
+}
+
 export class JwksCache {
-  private keys = new Map<string, CryptoKey>();
+  private keys = new Map<string, VerifyKey>();
   private loadedAt: number | null = null;
   private lastAttemptAt: number | null = null;
   private lastAttemptFailed = false;
   private inflight: Promise<void> | null = null;
+  private readonly url: string;
+  private readonly minRefreshMs: number;
+  private readonly now: () => number;
 
-  constructor(
-    private readonly url: string,
-    private readonly minRefreshMs: number,
-  ) {}
+  constructor(options: JwksCacheOptions) {
+    this.url = options.url;
+    this.minRefreshMs = options.minRefreshMs;
+    this.now = options.now ?? Date.now;
+  }
 
-  async lookup(kid: string, now = Date.now()): Promise<KeyLookup> {
+  async lookup(kid: string): Promise<KeyLookup> {
+    const now = this.now();
     const stale = this.loadedAt === null || now - this.loadedAt >= MAX_AGE_MS;
     if ((!this.keys.has(kid) || stale) && this.mayDownload(now)) await this.refresh(now);
     const key = this.keys.get(kid);
@@ -101,6 +117,6 @@ const jwksCaches = new Map<string, JwksCache>();
 export function jwksCacheFor(url: string, minRefreshMs: number): JwksCache {
   const id = `${minRefreshMs} ${url}`;
   let c = jwksCaches.get(id);
-  if (!c) jwksCaches.set(id, (c = new JwksCache(url, minRefreshMs)));
+  if (!c) jwksCaches.set(id, (c = new JwksCache({ url, minRefreshMs })));
   return c;
 }

@@ -8,6 +8,7 @@ import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import type { Logger } from '../logger.js';
 import type { AppDeps, GraphQLContext } from '../schema/context.js';
 import { clientError, toClientError } from '../schema/error-map.js';
+import { requestContext } from './request-context.js';
 import { headerValue, resolveRequestScope } from './request-scope.js';
 import { requestId as requestIdOf } from './request-log.js';
 import { graphqlHttpHandler } from './graphql-http.js';
@@ -106,35 +107,20 @@ export async function startGraphQLServer(opts: {
     bodyLimit: config.BODY_LIMIT_BYTES,
     logger,
     context: async (req): Promise<GraphQLContext> => {
-      const em = orm.em.fork();
       const requestId = requestIdOf(req);
       const siteHeader = headerValue(req.headers['x-site-id']);
-      // The request's logger is made only when something is logged: most requests log nothing here.
-      let log: Logger | undefined;
-      const requestLog = () => (log ??= logger.child({ requestId }));
       // Errors here (e.g. the database is down) never reach the request plugins: log them now.
-      const r = await resolveRequestScope(
-        em,
-        { authorization: headerValue(req.headers.authorization), siteHeader, ip: opts.clientIp(req) },
-        config.JWT_SECRET,
-      ).catch((e: unknown) => {
-        logInternal(requestLog(), e);
-        throw e;
-      });
+      const r = await resolveRequestScope(orm.em, { authorization: headerValue(req.headers.authorization), siteHeader, ip: opts.clientIp(req) }, config.JWT_SECRET).catch(
+        (e: unknown) => {
+          logInternal(logger.child({ requestId }), e);
+          throw e;
+        },
+      );
       if (!r.ok) {
         const unauth = r.failure.kind === 'unauthenticated';
         throw clientError(unauth ? 'UNAUTHENTICATED' : 'BAD_USER_INPUT', r.failure.message, { httpStatus: unauth ? 401 : 400 });
       }
-      return {
-        ...r.scope,
-        em,
-        requestId,
-        requestedSiteId: siteHeader,
-        deps: opts.deps,
-        get log() {
-          return requestLog();
-        },
-      };
+      return requestContext({ scope: r.scope, user: r.user, requestId, requestedSiteId: siteHeader, deps: opts.deps });
     },
   });
 

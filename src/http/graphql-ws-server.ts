@@ -4,8 +4,8 @@ import { GraphQLError, NoSchemaIntrospectionCustomRule, getOperationAST, getVari
 import type { Context } from 'graphql-ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { SITE_FILTER } from '../entities/site-scope.js';
-import type { AppDeps, GraphQLContext } from '../schema/context.js';
+import type { AppDeps } from '../schema/context.js';
+import { requestContext } from './request-context.js';
 import { resolveRequestScope } from './request-scope.js';
 import { clientError } from '../schema/error-map.js';
 
@@ -39,11 +39,8 @@ export function startGraphQLWsServer(opts: {
   const rules = [...specifiedRules, ...opts.validationRules, ...(config.isProduction ? [NoSchemaIntrospectionCustomRule] : [])];
   const wsServer = new WebSocketServer({ server: opts.httpServer, path: '/graphql', maxPayload: config.BODY_LIMIT_BYTES });
 
-  const authenticateSocket = async (extra: WsExtra) => {
-    const em = orm.em.fork();
-    const r = await resolveRequestScope(em, { authorization: extra.authorization, siteHeader: extra.siteHeader, ip: extra.ip ?? null }, config.JWT_SECRET);
-    return { em, r };
-  };
+  const authenticateSocket = (extra: WsExtra) =>
+    resolveRequestScope(orm.em, { authorization: extra.authorization, siteHeader: extra.siteHeader, ip: extra.ip ?? null }, config.JWT_SECRET);
 
   /** Authenticates a new socket; false closes it (the close code was already sent). */
   const connect = async (ctx: Context<Record<string, unknown>, WsExtra & Extra>): Promise<boolean> => {
@@ -58,7 +55,7 @@ export function startGraphQLWsServer(opts: {
       siteHeader: typeof params['x-site-id'] === 'string' ? params['x-site-id'] : null,
       ip: opts.clientIp(ctx.extra.request),
     });
-    const { r } = await authenticateSocket(ctx.extra);
+    const r = await authenticateSocket(ctx.extra);
     if (!r.ok) {
       ctx.extra.socket.close(r.failure.kind === 'unauthenticated' ? 4401 : 4403, `${r.failure.kind === 'unauthenticated' ? 'Unauthorized' : 'Forbidden'}: ${r.failure.message}`);
       return false;
@@ -86,7 +83,7 @@ export function startGraphQLWsServer(opts: {
       },
       onClose: (ctx) => clearTimeout(ctx.extra.expiryTimer),
       onSubscribe: async (ctx, _id, payload) => {
-        const { em, r } = await authenticateSocket(ctx.extra);
+        const r = await authenticateSocket(ctx.extra);
         if (!r.ok) {
           ctx.extra.socket.close(4401, `Unauthorized: ${r.failure.message}`);
           return [clientError('UNAUTHENTICATED', r.failure.message)];
@@ -105,16 +102,7 @@ export function startGraphQLWsServer(opts: {
         if (!operation) return [clientError('BAD_USER_INPUT', 'No operation to run (or operationName names none)', { reason: 'OPERATION_RESOLUTION_FAILURE' })];
         const coerced = getVariableValues(opts.schema, operation.variableDefinitions ?? [], payload.variables ?? {}, { maxErrors: 25 });
         if (coerced.errors) return coerced.errors.map((e) => inputError(e, 'BAD_USER_INPUT'));
-        em.setFilterParams(SITE_FILTER, { siteId: r.scope.siteId });
-        const requestId = randomUUID();
-        const contextValue: GraphQLContext = {
-          ...r.scope,
-          em,
-          requestId,
-          requestedSiteId: ctx.extra.siteHeader ?? null,
-          log: logger.child({ requestId }),
-          deps: opts.deps,
-        };
+        const contextValue = requestContext({ scope: r.scope, user: r.user, requestId: randomUUID(), requestedSiteId: ctx.extra.siteHeader ?? null, deps: opts.deps });
         return { schema: opts.schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
       },
       // Errors leave through the same map as over HTTP: codes kept, internals masked and logged.

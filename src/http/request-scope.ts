@@ -1,48 +1,43 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Role } from '../entities/role.js';
-import { SITE_FILTER, type SiteFilterParams } from '../entities/site-scope.js';
 import type { RequestScope } from '../services/auth/actor.js';
 import { authenticate, bearerToken } from '../services/auth/authenticate.js';
 import { isUuid } from '../services/ids.js';
-import { findSite } from '../services/sites/find-site.js';
-
+import { siteExists } from '../services/sites/find-site.js';
+import type { UserView } from '../services/users/user-view.js';
 
 export type ScopeFailure =
   | { kind: 'unauthenticated'; message: string }
   | { kind: 'bad-site'; message: string };
 
+export type ResolvedScope = { ok: true; scope: RequestScope; user: UserView | null; expiresAt?: Date } | { ok: false; failure: ScopeFailure };
+
 /**
- * Resolves who is calling and in which site, and points the fork's site filter at that site.
- * A token that is present but bad is an error, never a silent fall-back to anonymous.
+ * Resolves who is calling and in which site (the caller's own, or the x-site-id a SUPER_ADMIN
+ * chose). A token that is present but bad is an error, never a silent fall-back to anonymous. Runs
+ * plain statements only, so it needs no request EntityManager of its own.
  */
 export async function resolveRequestScope(
   em: EntityManager,
   input: { authorization: string | null | undefined; siteHeader: string | null | undefined; ip: string | null },
   jwtSecret: string,
-): Promise<{ ok: true; scope: RequestScope; expiresAt?: Date } | { ok: false; failure: ScopeFailure }> {
-  let scope: RequestScope = { actor: null, siteId: null, ip: input.ip };
-  let expiresAt: Date | undefined;
-  if (input.authorization) {
-    const token = bearerToken(input.authorization);
-    if (!token) return { ok: false, failure: { kind: 'unauthenticated', message: 'Authorization must be "Bearer <token>"' } };
-    const auth = await authenticate(em, token, jwtSecret);
-    if (!auth.ok) {
-      const message =
-        auth.problem === 'expired' ? 'Session expired: sign in again' : auth.problem === 'session-ended' ? 'Session ended: sign in again' : 'Invalid session token';
-      return { ok: false, failure: { kind: 'unauthenticated', message } };
-    }
-    scope = { actor: auth.actor, siteId: auth.actor.siteId, ip: input.ip };
-    expiresAt = auth.expiresAt;
-    // Only a SUPER_ADMIN picks a site; everybody else is pinned to their own.
-    if (auth.actor.role === Role.SUPER_ADMIN && input.siteHeader) {
-      if (!isUuid(input.siteHeader)) return { ok: false, failure: { kind: 'bad-site', message: 'x-site-id must be a site id (UUID)' } };
-      if (!(await findSite(em, input.siteHeader))) return { ok: false, failure: { kind: 'bad-site', message: 'x-site-id names no site' } };
-      scope = { ...scope, siteId: input.siteHeader };
-    }
+): Promise<ResolvedScope> {
+  if (!input.authorization) return { ok: true, scope: { actor: null, siteId: null, ip: input.ip }, user: null };
+  const token = bearerToken(input.authorization);
+  if (!token) return { ok: false, failure: { kind: 'unauthenticated', message: 'Authorization must be "Bearer <token>"' } };
+  const auth = await authenticate(em, token, jwtSecret);
+  if (!auth.ok) {
+    const message = auth.problem === 'expired' ? 'Session expired: sign in again' : auth.problem === 'session-ended' ? 'Session ended: sign in again' : 'Invalid session token';
+    return { ok: false, failure: { kind: 'unauthenticated', message } };
   }
-  const params: SiteFilterParams = { siteId: scope.siteId };
-  em.setFilterParams(SITE_FILTER, params);
-  return { ok: true, scope, expiresAt };
+  let siteId = auth.actor.siteId;
+  // Only a SUPER_ADMIN picks a site; everybody else is pinned to their own.
+  if (auth.actor.role === Role.SUPER_ADMIN && input.siteHeader) {
+    if (!isUuid(input.siteHeader)) return { ok: false, failure: { kind: 'bad-site', message: 'x-site-id must be a site id (UUID)' } };
+    if (!(await siteExists(em, input.siteHeader))) return { ok: false, failure: { kind: 'bad-site', message: 'x-site-id names no site' } };
+    siteId = input.siteHeader;
+  }
+  return { ok: true, scope: { actor: auth.actor, siteId, ip: input.ip }, user: auth.user, expiresAt: auth.expiresAt };
 }
 
 export function headerValue(v: string | string[] | undefined): string | null {

@@ -29,10 +29,14 @@ async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-/** A fresh, empty database on the test server: each test file gets its own. */
-export async function createTestDatabase(): Promise<TestDatabase> {
+/**
+ * A fresh, empty database on the test server: each test file gets its own. With `template`, a copy of
+ * that test database instead (nothing may be connected to it), so tests can each start from the same
+ * prepared state without sharing it.
+ */
+export async function createTestDatabase(opts: { template?: TestDatabase } = {}): Promise<TestDatabase> {
   const name = `vl_test_${randomBytes(6).toString('hex')}`;
-  await admin((c) => c.query(`create database "${name}"`));
+  await admin((c) => c.query(`create database "${name}"${opts.template ? ` template "${opts.template.name}"` : ''}`));
   return {
     name,
     url: withDatabase(adminUrl(), name),

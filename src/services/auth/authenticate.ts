@@ -1,28 +1,34 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { UserSession } from '../../entities/user-session.entity.js';
+import type { Role } from '../../entities/role.js';
+import { asDate } from '../pagination.js';
+import type { UserView } from '../users/user-view.js';
 import type { Actor } from './actor.js';
 import { verifySessionToken, type TokenAudience, type TokenProblem } from './session-token.js';
 
-export type AuthResult = { ok: true; actor: Actor; expiresAt: Date } | { ok: false; problem: TokenProblem | 'session-ended' };
+export type AuthResult = { ok: true; actor: Actor; user: UserView; expiresAt: Date } | { ok: false; problem: TokenProblem | 'session-ended' };
 
 /**
  * Turns a bearer token into the current user. The token's session and its user are read together
- * on every request, in one query: a logged-out session, a changed password or a deleted account
- * (its sessions go with it) lose access at once, and a changed role or site applies at once.
+ * on every request, in one statement that only finds a live session: a logged-out session, a changed
+ * password or a deleted account (its sessions go with it) lose access at once, and a changed role or
+ * site applies at once. The row comes back as plain data (no entity hydration): it is the hot path.
  */
 export async function authenticate(em: EntityManager, token: string, secret: string, audience: TokenAudience = 'api'): Promise<AuthResult> {
   const verified = await verifySessionToken(token, secret, audience);
   if (!verified.ok) return verified;
   const { userId, sessionId } = verified.claims;
-  // Users of every site (and SUPER_ADMINs, who have none) sign in here: the site filter is off on purpose.
-  // The user comes in by a join and lands in the identity map, so `me` and the like need no query of their own.
-  const session = await em.findOne(UserSession, { id: sessionId }, { populate: ['user'], strategy: 'joined', filters: false });
-  const live = session && session.user.id === userId && session.audience === audience && !session.revokedAt && session.expiresAt.getTime() > Date.now();
-  if (!live) return { ok: false, problem: 'session-ended' };
-  const user = session.user;
+  const [user] = await em.execute<(Omit<UserView, 'createdAt'> & { createdAt: Date | string })[]>(
+    // all-sites: authentication reads the caller's own user, of any site (SUPER_ADMINs have none), by its session.
+    `select u.id, u.email, u.role, u.site_id as "siteId", u.created_at as "createdAt"
+     from user_session s join app_user u on u.id = s.user_id
+     where s.id = ? and s.user_id = ? and s.audience = ? and s.revoked_at is null and s.expires_at > now()`,
+    [sessionId, userId, audience],
+  );
+  if (!user) return { ok: false, problem: 'session-ended' };
   return {
     ok: true,
-    actor: { userId: user.id, email: user.email, role: user.role, siteId: user.site?.id ?? null, sessionId },
+    actor: { userId: user.id, email: user.email, role: user.role as Role, siteId: user.siteId, sessionId },
+    user: { ...user, createdAt: asDate(user.createdAt) },
     expiresAt: verified.expiresAt,
   };
 }

@@ -48,11 +48,36 @@ export type TokenProblem = 'expired' | 'invalid';
  * ids (UUIDs): a correctly signed token naming anything else is invalid, never sent to a uuid column.
  * Never throws.
  */
-export async function verifySessionToken(
-  token: string,
-  secret: string,
-  audience: TokenAudience = 'api',
-): Promise<{ ok: true; claims: SessionClaims; expiresAt: Date } | { ok: false; problem: TokenProblem }> {
+export type VerifiedToken = { ok: true; claims: SessionClaims; expiresAt: Date } | { ok: false; problem: TokenProblem };
+
+/**
+ * Tokens whose signature and claims already checked out, so a client's next requests skip the HMAC
+ * (jose verifies through async WebCrypto, a large share of a small request's CPU). Keyed by the whole
+ * token and audience: the same bytes can only verify the same way. Expiry is still checked on
+ * every use, and revocation is the session row's job, read on every request anyway. Bounded: the
+ * oldest entry goes when it is full. Entries remember the secret they were verified with (a reference,
+ * not a copy) and count only for that secret.
+ */
+const VERIFIED_CACHE_SIZE = 10_000;
+const verified = new Map<string, { claims: SessionClaims; expiresAt: Date; secret: string }>();
+
+export async function verifySessionToken(token: string, secret: string, audience: TokenAudience = 'api'): Promise<VerifiedToken> {
+  const cacheKey = `${audience} ${token}`;
+  const hit = verified.get(cacheKey);
+  if (hit && hit.secret === secret) {
+    if (hit.expiresAt.getTime() > Date.now()) return { ok: true, claims: hit.claims, expiresAt: hit.expiresAt };
+    verified.delete(cacheKey);
+    return { ok: false, problem: 'expired' };
+  }
+  const result = await verifyUncached(token, secret, audience);
+  if (result.ok) {
+    if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value!);
+    verified.set(cacheKey, { claims: result.claims, expiresAt: result.expiresAt, secret });
+  }
+  return result;
+}
+
+async function verifyUncached(token: string, secret: string, audience: TokenAudience): Promise<VerifiedToken> {
   try {
     const { payload } = await jwtVerify(token, key(secret), { algorithms: ['HS256'], issuer: ISSUER, audience });
     if (!isUuid(payload.sub) || !isUuid(payload.sid) || typeof payload.role !== 'string') return { ok: false, problem: 'invalid' };

@@ -5,3 +5,9 @@ import { Site } from '../../entities/site.entity.js';
 export function findSite(em: EntityManager, id: string): Promise<Site | null> {
   return em.findOne(Site, { id });
 }
+
+/** Whether a site exists (one plain statement; sites are the tenants, there is no site filter). */
+export async function siteExists(em: EntityManager, id: string): Promise<boolean> {
+  const rows = await em.execute<{ one: number }[]>('select 1 as one from site where id = ?', [id]);
+  return rows.length > 0;
+}

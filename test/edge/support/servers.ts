@@ -65,13 +65,16 @@ export interface JwksServer {
   url: string;
   keys: Record<string, string>[];
   hits: number;
+  /** While true, every download is answered 503. */
+  failing: boolean;
   stop(): Promise<void>;
 }
 
 export async function startJwks(keys: Record<string, string>[]): Promise<JwksServer> {
-  const jwks: JwksServer = { url: '', keys, hits: 0, stop: async () => undefined };
+  const jwks: JwksServer = { url: '', keys, hits: 0, failing: false, stop: async () => undefined };
   const server = createServer((_req, res) => {
     jwks.hits++;
+    if (jwks.failing) return void res.writeHead(503).end();
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'public, max-age=3600' }).end(JSON.stringify({ keys: jwks.keys }));
   });
   const l = await listen(server);

@@ -31,7 +31,7 @@ describe('what authentication costs per request', () => {
     const sql = await queriesDuring(() => t.gql('{ me { id email role } }', {}, { token }));
     expect(sql).toHaveLength(1);
     // That one query also checks the session: a revoked session fails authentication without a second round trip.
-    expect(sql[0]).toMatch(/"user_session"/);
-    expect(sql[0]).toMatch(/"app_user"/);
+    expect(sql[0]).toMatch(/\buser_session\b/);
+    expect(sql[0]).toMatch(/\bapp_user\b/);
   });
 });

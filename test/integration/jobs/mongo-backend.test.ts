@@ -1,18 +1,23 @@
 /**
- * Agenda on MongoDB. No MongoDB server can run on the build machines, so jest.config.js includes this
- * file only when AGENDA_MONGODB_URL is set, and prints that it was not run otherwise.
+ * Agenda on MongoDB. No MongoDB server can run on the build machines: without AGENDA_MONGODB_URL the
+ * test is reported as skipped, under a name that says why, and the app is not started.
  */
 import { startTestApp, type TestApp } from '../../support/test-app.js';
 
-const mongoUrl = process.env.AGENDA_MONGODB_URL!;
-let t: TestApp;
+const mongoUrl = process.env.AGENDA_MONGODB_URL;
+// Picked at load time, so the run counts the test as skipped rather than leaving it out.
+const mongoIt = mongoUrl ? it : it.skip;
+const why = mongoUrl ? '' : ' (skipped: AGENDA_MONGODB_URL unset, no MongoDB server here)';
+
+let t: TestApp | undefined;
 beforeAll(async () => {
-  t = await startTestApp({ AGENDA_MONGODB_URL: mongoUrl });
+  if (mongoUrl) t = await startTestApp({ AGENDA_MONGODB_URL: mongoUrl });
 });
-afterAll(() => t.stop());
+afterAll(() => t?.stop());
 
 describe('Agenda on MongoDB', () => {
-  it('uses the MongoDB backend, reports it ready, and runs a job', async () => {
+  mongoIt(`uses the MongoDB backend, reports it ready, and runs a job${why}`, async () => {
+    if (!t) throw new Error('the app did not start');
     expect(t.app.jobs.backendName).toBe('MongoDB');
     expect(((await (await fetch(`${t.url}/readyz`)).json()) as { checks: { jobs: string } }).checks.jobs).toBe('ok');
     await t.app.jobs.agenda.now('rate-limits.prune');

@@ -100,7 +100,6 @@ describe('the job notification channel during an outage', () => {
       20000,
     );
 
-    console.log(JSON.stringify(restored, null, 1));
     // A bounded count first: this is what a reconnect loop without backoff fails.
     expect(restored.length).toBeLessThanOrEqual(8);
     expect(restored.filter((m) => m.includes('lost'))).toHaveLength(1);
