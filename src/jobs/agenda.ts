@@ -1,5 +1,4 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
-import { Agenda, type AgendaBackend, type Job } from 'agenda';
+import { Agenda, type AgendaBackend } from 'agenda';
 import { PostgresBackend } from '@agendajs/postgres-backend';
 import pg from 'pg';
 import type { Logger } from '../logger.js';
@@ -136,72 +135,6 @@ async function mongoBackend(url: string): Promise<Backend> {
   };
 }
 
-/** One job run's lock watch: the delay agenda waits between checks, and the timers it started for it. */
-interface LockWatch {
-  delayMs: number;
-  timers: Set<ReturnType<typeof setTimeout>>;
-}
-
-const lockWatch = new AsyncLocalStorage<LockWatch>();
-
-const lockWatchInstalled = Symbol.for('vestline.agendaLockWatch');
-
-/** A promise's resolve function: what agenda's `delay()` hands to setTimeout. */
-const isPromiseResolver = (fn: unknown): boolean =>
-  typeof fn === 'function' && fn.name === '' && Function.prototype.toString.call(fn) === 'function () { [native code] }';
-
-/**
- * Agenda 6.2.6 leaves a timer behind after every job (node_modules/agenda/dist/JobProcessor.js,
- * runOrRetry): it races the job against checkIfJobIsStillAlive(), a loop of
- * `await delay(max(processEvery, lockLifetime) / 2)` whose setTimeout is never stored, so neither the
- * end of the job nor stop()/drain() clears it; it holds the event loop open for up to lockLifetime / 2.
- * No public API reaches it. So setTimeout notes the timers of that exact shape (a promise resolver,
- * that delay) started inside a run we watch, and the run clears them once the job is over: the loop
- * would only wake up to see the job gone and return. Installed once per global object; outside a
- * watched run it costs one AsyncLocalStorage lookup per call.
- */
-function noteLockWatchTimers(): void {
-  const g = globalThis as typeof globalThis & { [lockWatchInstalled]?: true };
-  if (g[lockWatchInstalled]) return;
-  g[lockWatchInstalled] = true;
-  const original = g.setTimeout;
-  const noting = (callback: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => {
-    const timer = original(callback, ms, ...args);
-    const watch = lockWatch.getStore();
-    if (watch && ms === watch.delayMs && isPromiseResolver(callback)) watch.timers.add(timer);
-    return timer;
-  };
-  // Keeps setTimeout[util.promisify.custom], so `promisify(setTimeout)` still works.
-  g.setTimeout = Object.assign(noting, original) as typeof setTimeout;
-}
-
-/** The private JobProcessor members the lock-watch workaround uses (agenda 6.2.6). */
-interface JobProcessorInternals {
-  processEvery: number;
-  runOrRetry(job: Job): Promise<void>;
-}
-
-/** Runs each job of the started processor under a LockWatch, collected in `running` while it runs. */
-function watchJobRuns(agenda: Agenda, running: Set<LockWatch>): void {
-  const processor = (agenda as unknown as { jobProcessor?: JobProcessorInternals }).jobProcessor;
-  if (typeof processor?.runOrRetry !== 'function') {
-    throw new Error('agenda JobProcessor.runOrRetry() not found: revisit the lock-watch workaround in src/jobs/agenda.ts');
-  }
-  noteLockWatchTimers();
-  const runOrRetry = processor.runOrRetry.bind(processor);
-  processor.runOrRetry = async (job) => {
-    const lockLifetime = agenda.definitions[job.attrs.name]?.lockLifetime ?? 0;
-    const watch: LockWatch = { delayMs: Math.max(processor.processEvery / 2, lockLifetime / 2), timers: new Set() };
-    running.add(watch);
-    try {
-      await lockWatch.run(watch, () => runOrRetry(job));
-    } finally {
-      running.delete(watch);
-      for (const timer of watch.timers) clearTimeout(timer);
-    }
-  };
-}
-
 export async function createJobRunner(opts: {
   databaseUrl: string;
   mongoUrl?: string;
@@ -222,15 +155,18 @@ export async function createJobRunner(opts: {
       def.name,
       async (job) => {
         const log = opts.logger.child({ job: def.name, jobId: String(job.attrs._id) });
-        // The handler's own timers are none of the lock watch's business.
-        await lockWatch.exit(() => def.handler(job.attrs.data, { ...opts.deps, logger: log }, { deadline: new Date((job.attrs.lockedAt ?? new Date()).getTime() + 0.8 * def.lockLifetimeMs), touch: () => job.touch() }));
+        // A run stops starting new work at 80 % of its lock, so no second worker can take it over
+        // while it still works; long runs renew the lock with touch().
+        const deadline = new Date((job.attrs.lockedAt ?? new Date()).getTime() + 0.8 * def.lockLifetimeMs);
+        await def.handler(job.attrs.data, { ...opts.deps, logger: log }, { deadline, touch: () => job.touch() });
       },
       { concurrency: def.concurrency, lockLifetime: def.lockLifetimeMs },
     );
   }
   await agenda.ready;
+  // Agenda 6.2.6 left a lock-watch timer (lockLifetime / 2) running after every job, holding the
+  // process and shutdown open; patches/agenda+6.2.6.patch clears it when the job ends.
   let processing = false;
-  const runningWatches = new Set<LockWatch>();
 
   return {
     agenda,
@@ -238,7 +174,6 @@ export async function createJobRunner(opts: {
     ping: b.ping,
     async startProcessing() {
       await agenda.start();
-      watchJobRuns(agenda, runningWatches);
       processing = true;
       for (const def of opts.jobs) if (def.every) await agenda.every(def.every, def.name);
     },
@@ -270,8 +205,6 @@ export async function createJobRunner(opts: {
           opts.logger.info({ drain: result }, 'job runner drained');
         } else await agenda.stop(true);
       } finally {
-        // Jobs still running past the drain timeout keep their lock watch until here.
-        for (const watch of runningWatches) for (const timer of watch.timers) clearTimeout(timer);
         await b.close();
       }
     },
