@@ -116,7 +116,7 @@ export const configSpec = {
     doc: 'scrypt cost for new password hashes (r=8, p=1). Stored with each hash, so it can be raised later.',
     default: () => 1 << 17,
   }),
-  LOGIN_MAX_FAILURES: spec({ schema: int(1, 1000), doc: 'Failed logins per email and per IP before RATE_LIMITED.', default: () => 10 }),
+  LOGIN_MAX_FAILURES: spec({ schema: int(1, 1000), doc: 'Failed logins per client IP, and per email from one IP, within LOGIN_WINDOW_SECONDS before that IP gets RATE_LIMITED (failures from one address never lock an account for everyone).', default: () => 10 }),
   LOGIN_WINDOW_SECONDS: spec({ schema: int(1, 24 * 3600), doc: 'Window in which failed logins are counted.', default: () => 15 * 60 }),
   BOOTSTRAP_ADMIN_EMAIL: spec({
     schema: z.email().optional(),

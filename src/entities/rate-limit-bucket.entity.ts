@@ -2,7 +2,7 @@ import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/decorators/legac
 import { TimestampProperty } from './columns.js';
 
 /**
- * A fixed-window counter shared by every process (login failures per email and per IP).
+ * A fixed-window counter shared by every process (login failures per IP and per email+IP).
  * Updated only by one atomic upsert in services/rate-limit; expired rows are pruned by a job.
  */
 @Entity({ tableName: 'rate_limit_bucket' })

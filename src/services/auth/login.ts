@@ -3,7 +3,7 @@ import type { Config } from '../../config.js';
 import { User } from '../../entities/user.entity.js';
 import { InvalidInputError, RateLimitedError } from '../errors.js';
 import { isUuid } from '../ids.js';
-import { recordHit, releaseHit } from '../rate-limit/fixed-window.js';
+import { recordHits, releaseHit } from '../rate-limit/fixed-window.js';
 import { AmbiguousLoginError, InvalidCredentialsError } from './errors.js';
 import { dummyPasswordHash, verifyPassword } from './password.js';
 import type { TokenAudience } from './session-token.js';
@@ -66,7 +66,7 @@ export async function login(em: EntityManager, input: LoginInput, s: LoginSettin
   // A malformed site id can name no account: refuse it rather than send it to a uuid column.
   if (input.siteId && !isUuid(input.siteId)) throw new InvalidInputError('x-site-id must be a site id (UUID)', { field: 'x-site-id' });
   const keys = limitKeys(email, input.ip);
-  const hits = await Promise.all(keys.map((k) => recordHit(em, k, s.windowSeconds)));
+  const hits = await recordHits(em, keys, s.windowSeconds);
   const over = hits.find((h) => h.hits > s.maxFailures);
   if (over) {
     const retryAfter = Math.max(1, Math.ceil((over.expiresAt.getTime() - Date.now()) / 1000));
