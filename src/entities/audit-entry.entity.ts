@@ -8,7 +8,8 @@ import { User } from './user.entity.js';
 /** Append-only record of every state change. `site` is null only for platform actions by a SUPER_ADMIN. */
 @Entity({ tableName: 'audit_entry' })
 @SiteScoped()
-@Index({ properties: ['site', 'at'] })
+// Pages are read newest first by (at, id) inside a site (services/pagination.ts).
+@Index({ name: 'audit_entry_site_at_index', properties: ['site', 'at', 'id'] })
 // Append-only in the database itself: no role of the application may rewrite history.
 @Trigger({ name: 'audit_entry_append_only', timing: 'before', events: ['update', 'delete'], forEach: 'row', body: "raise exception 'audit_entry is append-only'" })
 export class AuditEntry {

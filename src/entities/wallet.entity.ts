@@ -15,6 +15,8 @@ import { SiteScoped } from './site-scope.js';
 // One address, one wallet, across every site: a payment must never be attributable to two rows.
 @Unique({ name: 'wallet_network_address_unique', properties: ['network', 'address'] })
 @Index({ name: 'wallet_pool_index', properties: ['site', 'network', 'status'] })
+// The wallets list pages newest first by (created_at, id) inside a site (services/pagination.ts).
+@Index({ name: 'wallet_site_created_index', properties: ['site', 'createdAt', 'id'] })
 // Allocation takes the longest-idle AVAILABLE wallet: this partial index makes that an index scan.
 @Index({ name: 'wallet_available_index', properties: ['site', 'network', 'updatedAt', 'id'], where: "status = 'AVAILABLE'" })
 @Check({ name: 'wallet_allocated_has_order', expression: "(status = 'ALLOCATED') = (current_order_id is not null)" })
