@@ -1,56 +1,50 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
+import { readAuditLog, readMe, readSites, readWallets } from './reference-queries.js';
+import { isEntry, runAsChild, type ReferenceServer } from './reference-child.js';
 
 /**
  * The floor the API is compared with: a bare node:http server that answers the same JSON as the
- * GraphQL API from the same PostgreSQL with one query per request. No auth, no GraphQL, no ORM.
- *   POST /sites     -> {"data":{"sites":[{id,slug,name,createdAt}]}}
- *   POST /me/<id>   -> {"data":{"me":{id,email,role}}}
- * The request body is read and ignored, so both servers receive the same bytes.
+ * GraphQL API from the same PostgreSQL with one query per request. No auth, no GraphQL, no ORM; the
+ * user or site is in the path, the page size is the bench's 50.
+ *   POST /me/<userId>       -> {"data":{"me":{id,email,role}}}
+ *   POST /sites             -> {"data":{"sites":[{id,slug,name,createdAt}]}}
+ *   POST /wallets/<siteId>  -> {"data":{"wallets":{edges:[{node:{…},cursor}],pageInfo:{…}}}}
+ *   POST /audit/<siteId>    -> {"data":{"auditLog":{edges:[{node:{…},cursor}],pageInfo:{…}}}}
+ * The request body is read and ignored, so every server receives the same bytes. The answer is
+ * `JSON.stringify(body) + "\n"`, as Apollo Server writes it, so the bytes match too.
+ *
+ * As a process (the platform bench):
+ *   DATABASE_URL=… BENCH_POOL_MAX=10 node --import @swc-node/register/esm-register bench/baseline-server.ts
  */
-export interface BaselineServer {
-  url: string;
-  stop(): Promise<void>;
-}
+export type BaselineServer = ReferenceServer;
 
-interface SiteRow {
-  id: string;
-  slug: string;
-  name: string;
-  created_at: Date;
-}
-
-interface UserRow {
-  id: string;
-  email: string;
-  role: string;
-}
-
-const SITES_SQL = 'select id, slug, name, created_at from site order by created_at, id';
-const ME_SQL = 'select id, email, role from app_user where id = $1';
+const PAGE = 50;
 
 export async function startBaselineServer(databaseUrl: string, poolMax: number): Promise<BaselineServer> {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: poolMax });
 
   async function answer(req: IncomingMessage): Promise<{ status: number; body: unknown }> {
     for await (const _chunk of req); // drain the body
-    const path = req.url ?? '';
-    if (path === '/sites') {
-      const { rows } = await pool.query<SiteRow>(SITES_SQL);
-      const sites = rows.map((r) => ({ id: r.id, slug: r.slug, name: r.name, createdAt: r.created_at.toISOString() }));
-      return { status: 200, body: { data: { sites } } };
-    }
-    if (path.startsWith('/me/')) {
-      const { rows } = await pool.query<UserRow>(ME_SQL, [path.slice('/me/'.length)]);
-      const u = rows[0];
-      return { status: 200, body: { data: { me: u ? { id: u.id, email: u.email, role: u.role } : null } } };
+    const [, route, id] = (req.url ?? '').split('/');
+    switch (route) {
+      case 'me':
+        return { status: 200, body: { data: { me: await readMe(pool, id ?? null) } } };
+      case 'sites':
+        return { status: 200, body: { data: { sites: await readSites(pool) } } };
+      case 'wallets':
+        if (id) return { status: 200, body: { data: { wallets: await readWallets(pool, id, PAGE) } } };
+        break;
+      case 'audit':
+        if (id) return { status: 200, body: { data: { auditLog: await readAuditLog(pool, id, PAGE) } } };
+        break;
     }
     return { status: 404, body: { errors: [{ message: 'Not found' }] } };
   }
 
   const send = (res: ServerResponse, status: number, body: unknown) => {
-    const text = JSON.stringify(body);
+    const text = `${JSON.stringify(body)}\n`;
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
     res.end(text);
   };
@@ -75,3 +69,5 @@ export async function startBaselineServer(databaseUrl: string, poolMax: number):
     },
   };
 }
+
+if (isEntry(import.meta.url)) await runAsChild('baseline-server', startBaselineServer);

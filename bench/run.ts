@@ -1,197 +1,224 @@
 /**
- * `npm run bench`: throughput and latency of the GraphQL API against a bare node:http + pg baseline.
- * Starts everything itself on a fresh database (embedded PostgreSQL in a temp dir, or a new database on
- * DATABASE_URL's server), sends traffic to 127.0.0.1 only, prints a markdown report and cleans up.
+ * `npm run bench:platform`: Vestline's authenticated reads against a bare node:http + pg server and a
+ * plain Apollo Server, each in its own process on the same fresh database with the same rows.
+ * autocannon runs here, in the parent. See docs/performance.md for what is measured and how.
+ *
+ *   BENCH_ROWS=me,sites        only these rows (me, sites, wallets-10k, audit-1k, audit-1m, wallets-1k, wallets-1m)
+ *   BENCH_SERVERS=vestline     load only these servers (all three still answer the correctness check)
+ *   BENCH_RUNS=3 BENCH_DURATION_S=4 BENCH_WARMUP_S=2   the defaults: about 7 minutes for everything on 2 cores
+ *                              (7 rows x 3 servers x 3 runs: 10 s runs would take 13+ minutes)
+ *   DATABASE_URL=postgres://…  a new database vl_bench_<random> on that server, dropped at the end
+ *                              (unset: an embedded PostgreSQL in a temp dir)
  */
-import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import { cpus, totalmem } from 'node:os';
-import { isDeepStrictEqual } from 'node:util';
-import autocannon from 'autocannon';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
-import { startApp, type RunningApp } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
-import { createLogger } from '../src/logger.js';
-import { startBaselineServer, type BaselineServer } from './baseline-server.js';
 import { freshDatabase } from './fresh-database.js';
+import { checkRow } from './platform/check.js';
+import { measure, runFailed, warmUp, type LoadOptions, type Target } from './platform/load.js';
+import { rssBytes, startReferenceProcess, startVestlineProcess, type ServerProcess, type VestlineProcess } from './platform/processes.js';
+import { waitForQuietDatabase } from './platform/quiesce.js';
+import { markdown, writeJson, type ReportHeader, type RowResult, type ServerRowResult } from './platform/report.js';
+import { FIXTURES, selectRows, type RowSpec } from './platform/rows.js';
+import { API_WALLETS, fixturesFor, seedBulk, seedThroughApi, type Seeded } from './platform/seed.js';
+import { SERVER_KINDS, SERVER_LABELS, settings, type ServerKind } from './platform/settings.js';
 
-const seconds = (name: string, fallback: number) => Math.min(Math.max(Number(process.env[name] ?? fallback) || fallback, 1), 30);
-const WARMUP_S = seconds('BENCH_WARMUP_S', 3);
-const DURATION_S = seconds('BENCH_DURATION_S', 10);
-const CONNECTIONS = 50;
-const SITES = 20;
-/** Same size as the app's ORM pool (DB_POOL_MAX default). */
-const POOL_MAX = 10;
-/** Hard stop: the run must never hang a terminal or a CI job. */
-const DEADLINE_MS = 180_000;
 const ADMIN_EMAIL = 'bench@vestline.test';
 const ADMIN_PASSWORD = 'bench-password-123';
+/** Start-up, seeding (two million rows at most) and clean-up, on top of the load itself. */
+const SETUP_BUDGET_MS = 360_000;
 
 const log = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
+const logTail = (file: string) => readFileSync(file, 'utf8').split('\n').slice(-30).join('\n');
 
-async function postJson(url: string, body: string, headers: Record<string, string>): Promise<{ status: number; text: string }> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
-  return { status: res.status, text: await res.text() };
+function chosenServers(): ServerKind[] {
+  if (!settings.servers) return [...SERVER_KINDS];
+  const unknown = settings.servers.filter((s) => !(SERVER_KINDS as readonly string[]).includes(s));
+  if (unknown.length) throw new Error(`BENCH_SERVERS: unknown server(s) ${unknown.join(', ')}; known: ${SERVER_KINDS.join(', ')}`);
+  return SERVER_KINDS.filter((s) => settings.servers!.includes(s));
 }
 
-interface GqlBody<T> {
-  data?: T | null;
-  errors?: unknown[];
-}
-
-async function gql<T>(app: RunningApp, query: string, variables: Record<string, unknown>, token?: string): Promise<T> {
-  const r = await postJson(app.graphqlUrl, JSON.stringify({ query, variables }), token ? { authorization: `Bearer ${token}` } : {});
-  const body = JSON.parse(r.text) as GqlBody<T>;
-  if (r.status !== 200 || body.errors || !body.data) throw new Error(`GraphQL ${r.status}: ${r.text.slice(0, 300)}`);
-  return body.data;
-}
-
-interface Target {
-  name: string;
-  url: string;
-  headers: Record<string, string>;
-  body: string;
-  /** Name of the baseline target this one is compared with; none for a baseline itself. */
-  baseline?: string;
-  /** Exact response text from the check request; any other body during the run counts as a mismatch. */
-  expectBody?: string;
-}
-
-/** One request before measuring: 200, JSON, no `errors`. Returns the raw text and the parsed `data`. */
-async function check(t: Target): Promise<unknown> {
-  const r = await postJson(t.url, t.body, t.headers);
-  const parsed = JSON.parse(r.text) as GqlBody<unknown>;
-  if (r.status !== 200 || parsed.errors || !parsed.data) throw new Error(`${t.name}: bad check response ${r.status}: ${r.text.slice(0, 300)}`);
-  t.expectBody = r.text;
-  return parsed.data;
-}
-
-async function measure(t: Target): Promise<autocannon.Result> {
-  if (new URL(t.url).hostname !== '127.0.0.1') throw new Error(`${t.name}: refusing to load ${t.url}, only 127.0.0.1`);
-  const opts: autocannon.Options = {
-    url: t.url,
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...t.headers },
-    body: t.body,
-    connections: CONNECTIONS,
-    expectBody: t.expectBody,
-    // The load generator runs in its own thread so it does not share the event loop with the servers.
-    workers: 1,
-  };
-  log(`${t.name}: warm-up ${WARMUP_S} s`);
-  await autocannon({ ...opts, duration: WARMUP_S });
-  log(`${t.name}: measuring ${DURATION_S} s`);
-  return autocannon({ ...opts, duration: DURATION_S });
-}
-
-function report(targets: Target[], results: Map<string, autocannon.Result>, pgVersion: string, database: string): string {
-  const cpu = cpus();
-  const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-  const lines = [
-    `Date: ${new Date().toISOString()}`,
-    `Machine: ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${cpu.length} cores, ${fmt(totalmem() / 2 ** 30, 1)} GiB RAM, ${process.platform}/${process.arch}`,
-    `Runtime: Node ${process.version}, PostgreSQL ${pgVersion} (${database})`,
-    `Command: npm run bench  (node --import @swc-node/register/esm-register bench/run.ts)`,
-    `Load: autocannon, ${CONNECTIONS} connections, ${WARMUP_S} s warm-up then ${DURATION_S} s measured per row, 127.0.0.1; ${SITES} sites in the database`,
-    '',
-    '| benchmark | req/s (mean) | p50 ms | p99 ms | errors / non-2xx / wrong body | relative to baseline |',
-    '|---|---:|---:|---:|---:|---:|',
+function targetsFor(row: RowSpec, seeded: Seeded, procs: { bare: ServerProcess; apollo: ServerProcess; vestline: VestlineProcess }): Target[] {
+  const body = JSON.stringify({ query: row.query });
+  const caller = row.caller === 'super' ? { userId: seeded.superId, token: seeded.superToken, siteId: null } : seeded.callers[row.caller]!;
+  const list = row.expect.list;
+  const barePath = list === 'me' ? `/me/${caller.userId}` : list === 'sites' ? '/sites' : list === 'auditLog' ? `/audit/${caller.siteId}` : `/wallets/${caller.siteId}`;
+  const apolloHeaders: Record<string, string> = { 'x-user-id': caller.userId };
+  if (caller.siteId) apolloHeaders['x-site-id'] = caller.siteId;
+  return [
+    { server: 'vestline', process: procs.vestline, url: procs.vestline.graphqlUrl, headers: { authorization: `Bearer ${caller.token}` }, body },
+    { server: 'bare', process: procs.bare, url: `${procs.bare.url}${barePath}`, headers: {}, body },
+    { server: 'apollo', process: procs.apollo, url: `${procs.apollo.url}/`, headers: apolloHeaders, body },
   ];
-  for (const t of targets) {
-    const r = results.get(t.name)!;
-    const base = t.baseline ? results.get(t.baseline) : undefined;
-    const relative = base ? `${fmt((100 * r.requests.average) / base.requests.average)} % of req/s` : 'baseline';
-    lines.push(
-      `| ${t.name} | ${fmt(r.requests.average)} | ${r.latency.p50} | ${r.latency.p99} | ${r.errors} / ${r.non2xx} / ${r.mismatches} | ${relative} |`,
-    );
-  }
-  return lines.join('\n');
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<number> {
+  const rows = selectRows(settings.sites, settings.rows);
+  const servers = chosenServers();
+  const fixtures = fixturesFor(rows);
+  // Per run: the run itself, up to ~3 s to cancel a slow row's leftovers, and some slack.
+  const loadMs = rows.length * servers.length * (settings.warmupS + 5 + settings.runs * (settings.durationS + 5)) * 1000;
+  const deadlineMs = SETUP_BUDGET_MS + Math.ceil(loadMs * 1.3);
+
   const cleanups: (() => Promise<void>)[] = [];
   const cleanup = async () => {
     for (const c of cleanups.splice(0).reverse()) await c().catch((e: unknown) => log(`cleanup: ${(e as Error).message}`));
   };
-  /** Cleans up and exits; gives up on the clean-up itself after 15 s. */
+  /** Cleans up and exits; gives up on the clean-up itself after 20 s. */
   const abort = (code: number, why: string) => {
     log(why);
-    setTimeout(() => process.exit(code), 15_000).unref();
+    setTimeout(() => process.exit(code), 20_000).unref();
     void cleanup().finally(() => process.exit(code));
   };
-  const deadline = setTimeout(() => abort(2, `still running after ${DEADLINE_MS / 1000} s, giving up`), DEADLINE_MS);
+  const deadline = setTimeout(() => abort(2, `still running after ${Math.round(deadlineMs / 1000)} s, giving up`), deadlineMs);
   deadline.unref();
   process.once('SIGINT', () => abort(130, 'interrupted'));
+  process.once('SIGTERM', () => abort(143, 'terminated'));
 
+  let succeeded = false;
+  let vestlineProcess: VestlineProcess | null = null;
   try {
-    log('starting PostgreSQL');
+    const started = Date.now();
+    log(`rows ${rows.map((r) => r.id).join(', ')}; servers ${servers.join(', ')}; ${settings.runs} run(s) of ${settings.durationS} s after ${settings.warmupS} s warm-up; hard stop after ${Math.round(deadlineMs / 1000)} s`);
+    log('creating a fresh database');
     const db = await freshDatabase();
     cleanups.push(() => db.drop());
 
-    log('starting the app');
-    const config = loadConfig(
-      {
-        NODE_ENV: 'test',
-        HOST: '127.0.0.1',
-        PORT: '0',
-        DATABASE_URL: db.url,
-        JWT_SECRET: randomBytes(32).toString('base64url'),
-        // Login is not measured; a cheap hash keeps the set-up short.
-        PASSWORD_SCRYPT_N: '1024',
-        BOOTSTRAP_ADMIN_EMAIL: ADMIN_EMAIL,
-        BOOTSTRAP_ADMIN_PASSWORD: ADMIN_PASSWORD,
-        LOG_LEVEL: 'silent',
-        SHUTDOWN_TIMEOUT_MS: '5000',
-      },
-      // The API process as deployed; job processing belongs to the worker role.
-      ['--role=api'],
-    );
-    const app = await startApp(config, createLogger('silent'));
-    cleanups.push(() => app.stop());
-
-    const baseline: BaselineServer = await startBaselineServer(db.url, POOL_MAX);
-    cleanups.push(() => baseline.stop());
-    const versionClient = new pg.Client({ connectionString: db.url });
-    await versionClient.connect();
-    const pgVersion = String((await versionClient.query<{ server_version: string }>('show server_version')).rows[0]?.server_version);
-    await versionClient.end();
-
-    log(`creating ${SITES} sites`);
-    const { login } = await gql<{ login: { token: string } }>(app, 'mutation($e:String!,$p:String!){login(email:$e,password:$p){token}}', {
-      e: ADMIN_EMAIL,
-      p: ADMIN_PASSWORD,
+    const logDir = await mkdtemp(join(tmpdir(), 'vestline-bench-'));
+    // Vestline's log is kept when the run fails, for the post-mortem.
+    cleanups.push(async () => {
+      if (succeeded) await rm(logDir, { recursive: true, force: true });
+      else log(`Vestline's log kept: ${join(logDir, 'vestline.log')}`);
     });
-    for (let i = 1; i <= SITES; i++) {
-      const slug = `bench-site-${String(i).padStart(2, '0')}`;
-      await gql(app, 'mutation($s:String!,$n:String!){createSite(slug:$s,name:$n){id}}', { s: slug, n: `Bench site ${i}` }, login.token);
+    const vestlineEnv = {
+      // As deployed: production mode, role api, request logs at info.
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      DATABASE_URL: db.url,
+      DB_POOL_MAX: String(settings.poolMax),
+      LOG_LEVEL: 'info',
+      MIGRATE_ON_START: '1',
+      JWT_SECRET: randomBytes(32).toString('base64url'),
+      METRICS_TOKEN: randomBytes(24).toString('base64url'),
+      WALLET_MASTER_KEYS: `1:${randomBytes(32).toString('base64')}`,
+      BOOTSTRAP_ADMIN_EMAIL: ADMIN_EMAIL,
+      BOOTSTRAP_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      // Sign-in is not measured; a cheap hash keeps the set-up short (hashes are per user, not per request).
+      PASSWORD_SCRYPT_N: '1024',
+      SHUTDOWN_DRAIN_DELAY_MS: '0',
+      SHUTDOWN_TIMEOUT_MS: '5000',
+    };
+    log('starting Vestline (src/main.ts --role=api, migrations on start)');
+    const vestline = await startVestlineProcess(vestlineEnv, join(logDir, 'vestline.log'));
+    vestlineProcess = vestline;
+    cleanups.push(() => vestline.stop());
+
+    log(`creating ${settings.sites} sites, ${fixtures.length} SITE_ADMIN(s) and their real wallets through the API`);
+    const api = await seedThroughApi(vestline.graphqlUrl, { email: ADMIN_EMAIL, password: ADMIN_PASSWORD }, settings.sites, fixtures);
+    const bulk = await seedBulk(db.url, api, fixtures, log);
+    const seeded: Seeded = { ...api, bulk };
+    const setupS = (Date.now() - started) / 1000;
+
+    log('starting the bare and plain Apollo servers');
+    const bare = await startReferenceProcess('bare', db.url, settings.poolMax);
+    cleanups.push(() => bare.stop());
+    const apollo = await startReferenceProcess('apollo', db.url, settings.poolMax);
+    cleanups.push(() => apollo.stop());
+
+    const monitor = new pg.Client({ connectionString: db.url });
+    await monitor.connect();
+    cleanups.push(() => monitor.end());
+    const pgVersion = String((await monitor.query<{ server_version: string }>('show server_version')).rows[0]?.server_version);
+    const idleRss = Object.fromEntries(([['bare', bare], ['apollo', apollo], ['vestline', vestline]] as const).map(([k, p]) => [k, rssBytes(p.pid) / 2 ** 20]));
+    const quiet = async (what: string) => {
+      const q = await waitForQuietDatabase(monitor);
+      if (q.waitedMs < 0) log(`${what}: the database was still busy 60 s after the run; going on`);
+      else if (q.waitedMs > 1000) log(`${what}: ${(q.waitedMs / 1000).toFixed(1)} s until the database was quiet; ${q.cancelled} leftover statement(s) cancelled`);
+    };
+
+    // Correctness first, for every row, before any load.
+    const plan: { row: RowSpec; targets: Target[]; check: Awaited<ReturnType<typeof checkRow>> }[] = [];
+    for (const row of rows) {
+      const targets = targetsFor(row, seeded, { bare, apollo, vestline });
+      const check = await checkRow(row, targets);
+      const idle = Object.entries(check.idleMs).map(([k, ms]) => `${k} ${ms.toFixed(1)} ms`).join(', ');
+      log(`check ${row.id}: 3 answers deep-equal${check.byteIdentical ? ' and byte-identical' : ` (${check.textNote})`}, ${check.bytes.vestline} bytes; one at a time: ${idle}`);
+      plan.push({ row, targets: targets.filter((t) => servers.includes(t.server)), check });
     }
-    const { me } = await gql<{ me: { id: string } }>(app, '{ me { id } }', {}, login.token);
 
-    const auth = { authorization: `Bearer ${login.token}` };
-    const meBody = JSON.stringify({ query: 'query { me { id email role } }' });
-    const sitesBody = JSON.stringify({ query: 'query { sites { id slug name createdAt } }' });
-    const targets: Target[] = [
-      { name: 'baseline me (node:http + pg, 1 query)', url: `${baseline.url}/me/${me.id}`, headers: {}, body: meBody },
-      { name: 'GraphQL me', url: app.graphqlUrl, headers: auth, body: meBody, baseline: 'baseline me (node:http + pg, 1 query)' },
-      { name: 'baseline sites (node:http + pg, 1 query)', url: `${baseline.url}/sites`, headers: {}, body: sitesBody },
-      { name: 'GraphQL sites', url: app.graphqlUrl, headers: auth, body: sitesBody, baseline: 'baseline sites (node:http + pg, 1 query)' },
-    ];
-
-    // Correctness first: every target answers without errors, and each API answer equals its baseline's.
-    const data = new Map<string, unknown>();
-    for (const t of targets) data.set(t.name, await check(t));
-    for (const t of targets) {
-      if (t.baseline && !isDeepStrictEqual(data.get(t.name), data.get(t.baseline))) {
-        throw new Error(`${t.name} and ${t.baseline} disagree:\n${JSON.stringify(data.get(t.name))}\n${JSON.stringify(data.get(t.baseline))}`);
+    const opts: LoadOptions = { connections: settings.connections, timeoutS: settings.requestTimeoutS };
+    const results: RowResult[] = [];
+    for (const { row, targets, check } of plan) {
+      const byServer = new Map<ServerKind, ServerRowResult>(servers.map((s) => [s, { server: s, runs: [] }]));
+      const warm = new Set<ServerKind>();
+      for (let run = 0; run < settings.runs; run++) {
+        // The order rotates from run to run, so no server always runs first (or right after another).
+        for (let i = 0; i < targets.length; i++) {
+          const t = targets[(i + run) % targets.length]!;
+          if (!warm.has(t.server)) {
+            log(`${row.id} / ${t.server}: warm-up ${settings.warmupS} s`);
+            await warmUp(t, opts, settings.warmupS);
+            await quiet(`${row.id} / ${t.server} warm-up`);
+            warm.add(t.server);
+          }
+          const r = await measure(t, opts, settings.durationS);
+          await quiet(`${row.id} / ${t.server} run ${run + 1}`);
+          byServer.get(t.server)!.runs.push(r);
+          log(
+            `${row.id} / ${t.server}: run ${run + 1}: ${r.reqPerSec.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.cpuMsPerReq.toFixed(3)} ms CPU/req` +
+              (runFailed(r) ? `, FAILED: ${r.errors} errors (${r.timeouts} timeouts), ${r.non2xx} non-2xx, ${r.mismatches} wrong bodies` : ''),
+          );
+        }
       }
+      results.push({ row, check, servers: servers.map((s) => byServer.get(s)!) });
     }
-    const sites = (data.get('GraphQL sites') as { sites: unknown[] }).sites;
-    if (sites.length !== SITES) throw new Error(`expected ${SITES} sites, got ${sites.length}`);
 
-    const results = new Map<string, autocannon.Result>();
-    for (const t of targets) results.set(t.name, await measure(t));
-
-    console.log(report(targets, results, pgVersion, db.description));
+    const cpu = cpus();
+    const command = [
+      ...['BENCH_ROWS', 'BENCH_SERVERS', 'BENCH_RUNS', 'BENCH_DURATION_S', 'BENCH_WARMUP_S'].flatMap((k) => (process.env[k] ? [`${k}=${process.env[k]}`] : [])),
+      process.env.DATABASE_URL ? 'DATABASE_URL=<server>' : '',
+      'npm run bench:platform',
+    ]
+      .filter(Boolean)
+      .join(' ');
+    const header: ReportHeader = {
+      date: new Date().toISOString(),
+      command: `${command}  (node --import @swc-node/register/esm-register bench/run.ts)`,
+      machine: `${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${cpu.length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${process.platform}/${process.arch}`,
+      cpuModel: cpu[0]?.model.trim() ?? 'unknown',
+      node: process.version,
+      postgres: pgVersion,
+      database: db.description,
+      load: `autocannon in the parent process, ${settings.connections} connections to 127.0.0.1, POST of the same body; per row and server ${settings.warmupS} s warm-up, then ${settings.runs} run(s) of ${settings.durationS} s in rotating server order; numbers are the median of the runs (req/s = completed requests ÷ seconds), max RSS the largest VmRSS sampled every 200 ms, CPU = utime+stime of the server process over the run ÷ requests; a run fails on any error, timeout (${settings.requestTimeoutS} s), non-2xx or body other than the checked one`,
+      servers: [
+        `${SERVER_LABELS.bare}: bench/baseline-server.ts, own process, pg Pool max ${settings.poolMax}, one SQL statement per request, user/site id in the path`,
+        `${SERVER_LABELS.apollo}: bench/apollo-server.ts, own process, startStandaloneServer with default plugins, SDL schema, pg Pool max ${settings.poolMax}, one SQL statement per resolver, user/site id in x-user-id/x-site-id headers`,
+        `${SERVER_LABELS.vestline}: node --import @swc-node/register/esm-register src/main.ts --role=api, NODE_ENV=production, LOG_LEVEL=info (one JSON line per request, to a file), DB_POOL_MAX=${settings.poolMax}, Bearer session token`,
+        `all three run under the same swc-node loader, which alone holds about 110 MiB of RSS; RSS right after start, before any load: ${Object.entries(idleRss).map(([k, v]) => `${k} ${v.toFixed(0)} MiB`).join(', ')}`,
+      ],
+      data: [
+        `${settings.sites} sites; callers and ${2 * API_WALLETS} real wallets per list site created through Vestline's API, the rest bulk-inserted with generate_series (setup ${setupS.toFixed(0)} s)`,
+        ...fixtures.map((f) => {
+          const b = seeded.bulk.find((x) => x.fixture === f.key);
+          return `${f.key}: ${f.count.toLocaleString('en-US')} ${f.kind === 'wallets' ? 'wallets' : 'audit entries'} in bench site ${f.siteNo}${b ? ` (${b.inserted.toLocaleString('en-US')} bulk, ${(b.ms / 1000).toFixed(1)} s)` : ''}`;
+        }),
+      ],
+    };
+    console.log(markdown(header, results));
+    const file = await writeJson(header, results, { settings, idleRssMiB: idleRss, fixtures: FIXTURES, setupSeconds: setupS, totalSeconds: (Date.now() - started) / 1000 });
+    log(`results written to ${file}; total ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    const failed = results.filter((r) => r.servers.some((s) => s.runs.some(runFailed)));
+    if (failed.length) log(`FAILED rows: ${failed.map((r) => r.row.id).join(', ')}`);
+    succeeded = failed.length === 0;
+    return failed.length ? 1 : 0;
+  } catch (e) {
+    const exited = vestlineProcess?.exitReason();
+    if (vestlineProcess && exited) log(`${exited}; its log ends with:\n${logTail(vestlineProcess.logFile)}`);
+    throw e;
   } finally {
     log('stopping');
     await cleanup();
@@ -199,7 +226,12 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e: unknown) => {
-  console.error(e);
-  process.exitCode = 1;
-});
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    console.error(e);
+    process.exitCode = 1;
+  },
+);
