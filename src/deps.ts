@@ -1,6 +1,7 @@
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { migrate, type Orm } from './db/orm.js';
+import { plainReads, type PlainReads } from './db/plain-reads.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
 import type { Logger } from './logger.js';
 import { Network } from './entities/enums.js';
@@ -25,6 +26,8 @@ export interface Deps {
   metrics: Metrics;
   /** On-chain balance readers per network; a network without an endpoint has none. */
   chain: BalanceReaders;
+  /** Plain-row reads on the ORM's pool, for the hot path and list pages (see db/plain-reads.ts). */
+  reads: PlainReads;
 }
 
 export interface BuiltDeps {
@@ -61,7 +64,7 @@ export async function buildDeps(config: Config, logger: Logger): Promise<BuiltDe
     const ring = keyring(config.WALLET_MASTER_KEYS);
     await verifyMasterKeys(db.orm.em.fork(), ring);
     const chain = balanceReaders(config);
-    const deps: Deps = { config, logger, orm: db.orm, keyring: ring, clock: systemClock, metrics: createMetrics(), chain: chain.readers };
+    const deps: Deps = { config, logger, orm: db.orm, keyring: ring, clock: systemClock, metrics: createMetrics(), chain: chain.readers, reads: plainReads(db.orm) };
     return {
       deps,
       db,

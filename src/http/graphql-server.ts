@@ -1,5 +1,5 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
@@ -28,7 +28,7 @@ export async function startGraphQLServer(opts: {
   /** The client address of a request (Express request or raw upgrade request), per TRUST_PROXY. */
   clientIp: (req: IncomingMessage) => string | null;
 }): Promise<GraphQLServer> {
-  const { config, logger, metrics, orm } = opts.deps;
+  const { config, logger, metrics } = opts.deps;
   const armor = new ApolloArmor({
     maxDepth: { n: config.GRAPHQL_MAX_DEPTH },
     maxAliases: { n: config.GRAPHQL_MAX_ALIASES },
@@ -37,7 +37,8 @@ export async function startGraphQLServer(opts: {
     maxTokens: { enabled: false },
     costLimit: { maxCost: config.GRAPHQL_MAX_COST },
     maxDirectives: { n: config.GRAPHQL_MAX_DIRECTIVES },
-    blockFieldSuggestion: { enabled: config.isProduction },
+    // Suggestions are stripped in production by schema/error-map.ts, for both transports alike.
+    blockFieldSuggestion: { enabled: false },
   }).protect();
 
   const logInternal = (log: Logger, err: unknown) => log.error({ err }, 'internal error in GraphQL operation');
@@ -70,8 +71,6 @@ export async function startGraphQLServer(opts: {
     validationRules: armor.validationRules,
     formatError: (formatted, error) => toClientError(formatted, error, errorOptions).error,
     plugins: [
-      // graphql-armor ships CommonJS typings of @apollo/server; the plugins are the same at run time.
-      ...(armor.plugins as unknown as ApolloServerPlugin<GraphQLContext>[]),
       metrics.graphqlPlugin,
       {
         // Internal errors are logged here, where the request's logger (with its request id) is known.
@@ -110,7 +109,7 @@ export async function startGraphQLServer(opts: {
       const requestId = requestIdOf(req);
       const siteHeader = headerValue(req.headers['x-site-id']);
       // Errors here (e.g. the database is down) never reach the request plugins: log them now.
-      const r = await resolveRequestScope(orm.em, { authorization: headerValue(req.headers.authorization), siteHeader, ip: opts.clientIp(req) }, config.JWT_SECRET).catch(
+      const r = await resolveRequestScope(opts.deps.reads, { authorization: headerValue(req.headers.authorization), siteHeader, ip: opts.clientIp(req) }, config.JWT_SECRET).catch(
         (e: unknown) => {
           logInternal(logger.child({ requestId }), e);
           throw e;

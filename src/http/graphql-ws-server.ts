@@ -35,12 +35,12 @@ export function startGraphQLWsServer(opts: {
   clientIp: (req: IncomingMessage) => string | null;
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
 }): { dispose(): Promise<void> } {
-  const { config, logger, orm } = opts.deps;
+  const { config, logger } = opts.deps;
   const rules = [...specifiedRules, ...opts.validationRules, ...(config.isProduction ? [NoSchemaIntrospectionCustomRule] : [])];
   const wsServer = new WebSocketServer({ server: opts.httpServer, path: '/graphql', maxPayload: config.BODY_LIMIT_BYTES });
 
   const authenticateSocket = (extra: WsExtra) =>
-    resolveRequestScope(orm.em, { authorization: extra.authorization, siteHeader: extra.siteHeader, ip: extra.ip ?? null }, config.JWT_SECRET);
+    resolveRequestScope(opts.deps.reads, { authorization: extra.authorization, siteHeader: extra.siteHeader, ip: extra.ip ?? null }, config.JWT_SECRET);
 
   /** Authenticates a new socket; false closes it (the close code was already sent). */
   const connect = async (ctx: Context<Record<string, unknown>, WsExtra & Extra>): Promise<boolean> => {

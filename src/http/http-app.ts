@@ -51,7 +51,7 @@ export async function createHttpApp(opts: { deps: AppDeps; agenda: Agenda; serve
   }
 
   const graphql = await startGraphQLServer({ schema: await buildAppSchema(), httpServer, deps, clientIp });
-  const dashboard = jobDashboard({ agenda: opts.agenda, orm: deps.orm, config, logger, clientIp });
+  const dashboard = jobDashboard({ agenda: opts.agenda, orm: deps.orm, reads: deps.reads, config, logger, clientIp });
   app.use(dashboard.router);
   routes.graphql = graphql.handler;
   // Raw body and edge HMAC for every webhook route; the routes themselves are mounted after it.

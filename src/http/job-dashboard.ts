@@ -5,6 +5,7 @@ import { parseCookie, stringifySetCookie } from 'cookie';
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from '../config.js';
+import type { PlainReads } from '../db/plain-reads.js';
 import { Role } from '../entities/role.js';
 import { jobRegistry } from '../jobs/registry.js';
 import type { Logger } from '../logger.js';
@@ -50,7 +51,7 @@ export interface JobDashboard {
   close(): void;
 }
 
-export function jobDashboard(opts: { agenda: Agenda; orm: MikroORM; config: Config; logger: Logger; clientIp: (req: IncomingMessage) => string | null }): JobDashboard {
+export function jobDashboard(opts: { agenda: Agenda; orm: MikroORM; reads: PlainReads; config: Config; logger: Logger; clientIp: (req: IncomingMessage) => string | null }): JobDashboard {
   const { config } = opts;
   const router = Router();
   // Every dashboard response still open. Streams are found by what they are (text/event-stream), not
@@ -119,7 +120,7 @@ export function jobDashboard(opts: { agenda: Agenda; orm: MikroORM; config: Conf
     // so does this, for browsers that ignore it.
     if (!bearer && req.method !== 'GET' && req.method !== 'HEAD' && !sameOrigin(req)) return refuse(403, 'Cross-site request refused');
     try {
-      const auth = await authenticate(opts.orm.em.fork(), token, config.JWT_SECRET, bearer ? 'api' : 'dashboard');
+      const auth = await authenticate(opts.reads, token, config.JWT_SECRET, bearer ? 'api' : 'dashboard');
       if (!auth.ok) return refuse(401, 'Invalid or expired session');
       if (auth.actor.role !== Role.SUPER_ADMIN) return refuse(403, 'SUPER_ADMIN only');
       // A stream opened after close() would hold shutdown again.

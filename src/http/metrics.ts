@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { pathOf } from './request-log.js';
+import { routeOf } from './request-log.js';
 
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 /** Operation names come from clients: past this many distinct names, new ones are counted as "other". */
@@ -61,19 +61,13 @@ export function createMetrics(): Metrics {
     return name;
   };
 
-  // Known routes only, so scanners hitting random paths cannot grow the label set.
-  const routeLabel = (path: string) => {
-    if (path === '/graphql' || path === '/healthz' || path === '/readyz' || path === '/metrics') return path;
-    if (path.startsWith('/admin/')) return '/admin';
-    if (path.startsWith('/webhooks/')) return '/webhooks';
-    return 'other';
-  };
 
   return {
     registry,
     walletPoolAvailable,
     trackRequest(req, res) {
-      const route = routeLabel(pathOf(req));
+      // Known routes only, so scanners hitting random paths cannot grow the label set.
+      const route = routeOf(req);
       const method = req.method ?? 'GET';
       const end = httpDuration.startTimer({ method, route });
       res.on('finish', () => {

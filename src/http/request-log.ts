@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from '../logger.js';
+import { plainLogger, type Logger } from '../logger.js';
 
 // A UUID, or a Cloudflare ray id as the edge worker forwards it. Nothing free-form: that would let a
 // client put any value (say, a private key) into our log lines.
@@ -18,19 +18,35 @@ export function pathOf(req: IncomingMessage): string {
   return q >= 0 ? url.slice(0, q) : url;
 }
 
-/** One structured line per request: method, path, status, duration, request id. No headers, no bodies. */
-export function requestLog(logger: Logger) {
+/**
+ * The route a request belongs to, from a fixed list: logs and metric labels name routes, never a raw
+ * path, which a client could fill with anything (a key, say) or vary to grow the label set.
+ */
+export function routeOf(req: IncomingMessage): string {
+  const path = pathOf(req);
+  if (path === '/graphql' || path === '/healthz' || path === '/readyz' || path === '/metrics') return path;
+  if (path.startsWith('/admin/')) return '/admin';
+  if (path.startsWith('/webhooks/')) return '/webhooks';
+  return 'other';
+}
+
+/**
+ * One structured line per request: request id, method, route, status, duration. No headers, no
+ * bodies, no raw path: nothing the client wrote (only a well-formed x-request-id is reused).
+ */
+export function requestLog(root: Logger) {
+  const logger = plainLogger(root);
   return (req: IncomingMessage, res: ServerResponse): void => {
     const given = req.headers['x-request-id'];
     const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     (req as IncomingMessage & { requestId?: string }).requestId = id;
     res.setHeader('x-request-id', id);
     const started = process.hrtime.bigint();
-    const path = pathOf(req);
+    const route = routeOf(req);
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      const level = res.statusCode >= 500 ? 'error' : path === '/healthz' || path === '/readyz' || path === '/metrics' ? 'debug' : 'info';
-      logger[level]({ requestId: id, method: req.method, path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+      const level = res.statusCode >= 500 ? 'error' : route === '/healthz' || route === '/readyz' || route === '/metrics' ? 'debug' : 'info';
+      logger[level]({ requestId: id, method: req.method, route, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
     });
   };
 }

@@ -1,4 +1,4 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { PlainReads } from '../db/plain-reads.js';
 import { Role } from '../entities/role.js';
 import type { RequestScope } from '../services/auth/actor.js';
 import { authenticate, bearerToken } from '../services/auth/authenticate.js';
@@ -18,14 +18,14 @@ export type ResolvedScope = { ok: true; scope: RequestScope; user: UserView | nu
  * plain statements only, so it needs no request EntityManager of its own.
  */
 export async function resolveRequestScope(
-  em: EntityManager,
+  reads: PlainReads,
   input: { authorization: string | null | undefined; siteHeader: string | null | undefined; ip: string | null },
   jwtSecret: string,
 ): Promise<ResolvedScope> {
   if (!input.authorization) return { ok: true, scope: { actor: null, siteId: null, ip: input.ip }, user: null };
   const token = bearerToken(input.authorization);
   if (!token) return { ok: false, failure: { kind: 'unauthenticated', message: 'Authorization must be "Bearer <token>"' } };
-  const auth = await authenticate(em, token, jwtSecret);
+  const auth = await authenticate(reads, token, jwtSecret);
   if (!auth.ok) {
     const message = auth.problem === 'expired' ? 'Session expired: sign in again' : auth.problem === 'session-ended' ? 'Session ended: sign in again' : 'Invalid session token';
     return { ok: false, failure: { kind: 'unauthenticated', message } };
@@ -34,7 +34,7 @@ export async function resolveRequestScope(
   // Only a SUPER_ADMIN picks a site; everybody else is pinned to their own.
   if (auth.actor.role === Role.SUPER_ADMIN && input.siteHeader) {
     if (!isUuid(input.siteHeader)) return { ok: false, failure: { kind: 'bad-site', message: 'x-site-id must be a site id (UUID)' } };
-    if (!(await siteExists(em, input.siteHeader))) return { ok: false, failure: { kind: 'bad-site', message: 'x-site-id names no site' } };
+    if (!(await siteExists(reads, input.siteHeader))) return { ok: false, failure: { kind: 'bad-site', message: 'x-site-id names no site' } };
     siteId = input.siteHeader;
   }
   return { ok: true, scope: { actor: auth.actor, siteId, ip: input.ip }, user: auth.user, expiresAt: auth.expiresAt };

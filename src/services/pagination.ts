@@ -1,4 +1,4 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { PlainReads } from '../db/plain-reads.js';
 import type { SqlFragment } from './db/transition.js';
 import { InvalidInputError } from './errors.js';
 import { isUuid } from './ids.js';
@@ -82,7 +82,7 @@ export function asDateOrNull(v: Date | string | null): Date | null {
  * condition is part of the statement, so a page can never mix sites. The cursor survives inserts,
  * unlike an offset; with an index on (site_id, time, id) a page costs the same at any table size.
  */
-export async function keysetRows<R extends object>(em: EntityManager, q: KeysetQuery): Promise<Page<R>> {
+export async function keysetRows<R extends object>(reads: PlainReads, q: KeysetQuery): Promise<Page<R>> {
   const first = checkPageSize(q.first);
   const cursor = q.after ? decodeCursor(q.after) : null;
   if (!IDENT.test(q.alias) || !IDENT.test(q.timeColumn)) throw new Error('keysetRows: bad identifier');
@@ -92,13 +92,13 @@ export async function keysetRows<R extends object>(em: EntityManager, q: KeysetQ
   const params = [...(q.siteId === null ? [] : [q.siteId]), ...(q.where ?? []).flatMap((c) => c.params ?? [])];
   const after = cursor ? ` and (${a}.${q.timeColumn}, ${a}.id) < (?, ?)` : '';
   const [rows, total] = await Promise.all([
-    em.execute<(R & { keyset_at: Date | string; keyset_id: string })[]>(
+    reads.rows<R & { keyset_at: Date | string; keyset_id: string }>(
       `select ${q.columns}, ${a}.${q.timeColumn} as keyset_at, ${a}.id as keyset_id from ${q.from}
        where ${a}.site_id ${site}${filters}${after} order by ${a}.${q.timeColumn} desc, ${a}.id desc limit ?`,
       [...params, ...(cursor ? [cursor.at, cursor.id] : []), first + 1],
     ),
     q.withTotal
-      ? em.execute<{ n: number }[]>(`select count(*)::int as n from (select 1 from ${q.from} where ${a}.site_id ${site}${filters} limit ?) as capped`, [
+      ? reads.rows<{ n: number }>(`select count(*)::int as n from (select 1 from ${q.from} where ${a}.site_id ${site}${filters} limit ?) as capped`, [
           ...params,
           TOTAL_COUNT_CAP + 1,
         ])

@@ -41,7 +41,7 @@ interface AuditRow extends Omit<AuditView, 'actor'> {
 export async function listAuditLog(scope: Scope, q: AuditLogQuery): Promise<Page<AuditView>> {
   const platform = !scope.siteId && scope.actor?.role === Role.SUPER_ADMIN;
   const where: SqlFragment[] = q.action ? [{ sql: 'e.action = ?', params: [q.action] }] : [];
-  const page = await keysetRows<AuditRow>(scope.em, {
+  const page = await keysetRows<AuditRow>(scope.deps.reads, {
     from: 'audit_entry e left join app_user u on u.id = e.actor_id',
     alias: 'e',
     columns: `e.id, e.action, e.target_type as "targetType", e.target_id as "targetId", e.details, e.ip, e.at,

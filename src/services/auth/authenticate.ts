@@ -1,4 +1,4 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { PlainReads } from '../../db/plain-reads.js';
 import type { Role } from '../../entities/role.js';
 import { asDate } from '../pagination.js';
 import type { UserView } from '../users/user-view.js';
@@ -13,11 +13,11 @@ export type AuthResult = { ok: true; actor: Actor; user: UserView; expiresAt: Da
  * password or a deleted account (its sessions go with it) lose access at once, and a changed role or
  * site applies at once. The row comes back as plain data (no entity hydration): it is the hot path.
  */
-export async function authenticate(em: EntityManager, token: string, secret: string, audience: TokenAudience = 'api'): Promise<AuthResult> {
+export async function authenticate(reads: PlainReads, token: string, secret: string, audience: TokenAudience = 'api'): Promise<AuthResult> {
   const verified = await verifySessionToken(token, secret, audience);
   if (!verified.ok) return verified;
   const { userId, sessionId } = verified.claims;
-  const [user] = await em.execute<(Omit<UserView, 'createdAt'> & { createdAt: Date | string })[]>(
+  const [user] = await reads.rows<Omit<UserView, 'createdAt'> & { createdAt: Date | string }>(
     // all-sites: authentication reads the caller's own user, of any site (SUPER_ADMINs have none), by its session.
     `select u.id, u.email, u.role, u.site_id as "siteId", u.created_at as "createdAt"
      from user_session s join app_user u on u.id = s.user_id

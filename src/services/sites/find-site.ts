@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { PlainReads } from '../../db/plain-reads.js';
 import { Site } from '../../entities/site.entity.js';
 
 /** A site by id, or null. Sites are the tenants themselves, so there is no site filter to apply. */
@@ -7,7 +8,7 @@ export function findSite(em: EntityManager, id: string): Promise<Site | null> {
 }
 
 /** Whether a site exists (one plain statement; sites are the tenants, there is no site filter). */
-export async function siteExists(em: EntityManager, id: string): Promise<boolean> {
-  const rows = await em.execute<{ one: number }[]>('select 1 as one from site where id = ?', [id]);
+export async function siteExists(reads: PlainReads, id: string): Promise<boolean> {
+  const rows = await reads.rows<{ one: number }>('select 1 as one from site where id = ?', [id]);
   return rows.length > 0;
 }

@@ -7,7 +7,7 @@ export type SiteView = Pick<Site, 'id' | 'slug' | 'name' | 'tokenPrice' | 'minOr
 
 /** Every site, for SUPER_ADMINs (the permission layer checks the role); plain rows, no hydration. */
 export async function listSites(scope: Scope): Promise<SiteView[]> {
-  const rows = await scope.em.execute<SiteView[]>(
+  const rows = await scope.deps.reads.rows<SiteView>(
     `select id, slug, name, token_price as "tokenPrice", min_order_amount as "minOrderAmount", max_order_amount as "maxOrderAmount",
        order_ttl_minutes as "orderTtlMinutes", wallet_cooldown_minutes as "walletCooldownMinutes", tge_at as "tgeAt", created_at as "createdAt"
      from site order by created_at, id`,

@@ -18,7 +18,7 @@ export async function listWallets(scope: Scope, q: WalletQuery): Promise<Page<Wa
   const where: SqlFragment[] = [];
   if (q.network) where.push({ sql: 'w.network = ?', params: [q.network] });
   if (q.status?.length) where.push({ sql: `w.status::text in (${q.status.map(() => '?').join(', ')})`, params: [...q.status] });
-  const page = await keysetRows<WalletView>(scope.em, {
+  const page = await keysetRows<WalletView>(scope.deps.reads, {
     from: 'wallet w left join asset a on a.id = w.balance_asset_id',
     alias: 'w',
     columns: `w.id, w.network, w.address, w.label, w.status, w.balance, a.decimals as "balanceDecimals", w.balance_synced_at as "balanceSyncedAt", w.created_at as "createdAt"`,

@@ -12,7 +12,7 @@ export interface PoolStats {
 
 /** Wallets per network and status in one site, every network listed even when it has none. */
 export async function walletPoolStats(scope: Scope): Promise<PoolStats[]> {
-  const rows = await scope.em.execute<{ network: Network; status: WalletStatus; n: string }[]>(
+  const rows = await scope.deps.reads.rows<{ network: Network; status: WalletStatus; n: string }>(
     `select network, status, count(*) as n from wallet where site_id = ? group by network, status`,
     [requireSiteId(scope)],
   );

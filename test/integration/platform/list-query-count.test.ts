@@ -1,10 +1,9 @@
-import { AbstractSqlConnection } from '@mikro-orm/postgresql';
-import { jest } from '@jest/globals';
+import { statementsDuring } from '../../support/count-queries.js';
 import { createSiteFixture, startTestApp, type SiteFixture, type TestApp } from '../../support/test-app.js';
 
 /**
  * A list costs a fixed number of queries whatever its length: actors come with the page, their sites
- * through one batched load. Counted at the ORM's connection, on an API-only process (no job runs).
+ * through one batched load. Counted at the pg driver, on an API-only process (no job runs).
  */
 describe('queries per list page', () => {
   let t: TestApp;
@@ -28,13 +27,11 @@ describe('queries per list page', () => {
   afterAll(() => t.stop());
 
   async function queriesFor(query: string): Promise<{ queries: number; errors: unknown }> {
-    const spy = jest.spyOn(AbstractSqlConnection.prototype, 'execute');
-    try {
-      const r = await t.gql(query, {}, { token: site.adminToken });
-      return { queries: spy.mock.calls.length, errors: r.errors };
-    } finally {
-      spy.mockRestore();
-    }
+    let errors: unknown;
+    const sql = await statementsDuring(t.app, async () => {
+      errors = (await t.gql(query, {}, { token: site.adminToken })).errors;
+    });
+    return { queries: sql.length, errors };
   }
 
   const page = (n: number, total = false) => `{ auditLog(first: ${n}) { ${total ? 'totalCount ' : ''}edges { node { action actor { email site { slug } } } } } }`;

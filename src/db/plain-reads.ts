@@ -1,0 +1,35 @@
+import type { Pool } from 'pg';
+import type { Orm } from './orm.js';
+
+/**
+ * Reads that return plain rows straight from the ORM's own `pg` pool: no unit of work, no identity
+ * map, no query builder. For the hot path (authentication on every request) and list pages, where the
+ * ORM's layers cost more than the statement. Writes and anything inside a transaction use the
+ * EntityManager. Statements use `?` placeholders, like `em.execute`.
+ */
+export interface PlainReads {
+  rows<T>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+}
+
+/** `?` -> `$1, $2, …` (no statement of ours has a `?` inside a string literal or operator). */
+function numbered(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+export function plainReads(orm: Orm): PlainReads {
+  let pool: Pool | undefined;
+  const cache = new Map<string, string>();
+  return {
+    async rows<T>(sql: string, params: readonly unknown[] = []) {
+      pool ??= (await orm.em.getConnection().getNativeClient()) as Pool;
+      let text = cache.get(sql);
+      if (text === undefined) {
+        text = numbered(sql);
+        if (cache.size < 1000) cache.set(sql, text);
+      }
+      const result = await pool.query(text, params as unknown[]);
+      return result.rows as T[];
+    },
+  };
+}
