@@ -8,8 +8,6 @@ import type { Logger } from '../logger.js';
 
 export interface EmbeddedDatabase {
   url: string;
-  /** Base URL without a database name, for creating more databases (tests). */
-  serverUrl: string;
   stop(): Promise<void>;
 }
 
@@ -154,11 +152,10 @@ export async function startEmbeddedPostgres(dir: string, logger?: Logger, persis
   } catch (e) {
     throw startFailure(databaseDir, output, e);
   }
-  const serverUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}`;
   try {
     await pg.createDatabase('vestline');
   } catch {
     // Already there from an earlier start.
   }
-  return { url: `${serverUrl}/vestline`, serverUrl, stop: () => pg.stop() };
+  return { url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/vestline`, stop: () => pg.stop() };
 }
