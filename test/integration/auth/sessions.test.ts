@@ -1,5 +1,5 @@
-import WebSocket from 'ws';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, createSiteFixture, startTestApp, type TestApp } from '../../support/test-app.js';
+import { openWs } from '../../support/ws-client.js';
 
 const LOGOUT = 'mutation { logout }';
 const ME = '{ me { id email } }';
@@ -12,41 +12,7 @@ afterAll(() => t.stop());
 
 const sql = <T extends object>(query: string, params: unknown[] = []) => t.app.db.orm.em.fork().getConnection().execute<T>(query, params);
 
-/** One graphql-ws socket, several operations in turn. */
-async function socket(token: string) {
-  const ws = new WebSocket(t.app.graphqlUrl.replace(/^http/, 'ws'), 'graphql-transport-ws');
-  let closed: { code: number; reason: string } | undefined;
-  const waiters = new Map<string, (v: unknown) => void>();
-  const results = new Map<string, unknown>();
-  ws.on('close', (code, reason) => {
-    closed = { code, reason: reason.toString() };
-    for (const w of waiters.values()) w({ closed });
-  });
-  await new Promise<void>((ok, fail) => {
-    ws.on('error', fail);
-    ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } })));
-    ws.on('message', (raw) => {
-      const msg = JSON.parse(raw.toString()) as { type: string; id?: string; payload?: unknown };
-      if (msg.type === 'connection_ack') ok();
-      if (msg.type === 'next') results.set(msg.id!, msg.payload);
-      if (msg.type === 'error') results.set(msg.id!, { errors: msg.payload });
-      if ((msg.type === 'complete' || msg.type === 'error') && msg.id) waiters.get(msg.id)?.(results.get(msg.id));
-    });
-  });
-  let n = 0;
-  return {
-    run(query: string): Promise<unknown> {
-      const id = String(++n);
-      return new Promise((ok) => {
-        waiters.set(id, ok);
-        if (closed) return ok({ closed });
-        ws.send(JSON.stringify({ id, type: 'subscribe', payload: { query } }));
-      });
-    },
-    closed: () => closed,
-    close: () => ws.close(),
-  };
-}
+const socket = (token: string) => openWs(t.app.graphqlUrl, { authorization: `Bearer ${token}` });
 
 describe('sessions', () => {
   it('login records a session with its user, audience, address and expiry', async () => {

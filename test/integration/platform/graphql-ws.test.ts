@@ -1,6 +1,7 @@
 import WebSocket from 'ws';
 import { SignJWT } from 'jose';
 import { createSiteFixture, startTestApp, type TestApp } from '../../support/test-app.js';
+import { openWs } from '../../support/ws-client.js';
 
 let t: TestApp;
 let wsUrl: string;
@@ -37,40 +38,7 @@ function run(connectionParams: Record<string, unknown> | undefined, query: strin
 }
 
 /** One socket, several operations in turn: to see what changes for an open connection. */
-async function session(connectionParams: Record<string, unknown>) {
-  const ws = new WebSocket(wsUrl, 'graphql-transport-ws');
-  let closed: { code: number; reason: string } | undefined;
-  const waiters = new Map<string, (v: unknown) => void>();
-  const results = new Map<string, unknown>();
-  ws.on('close', (code, reason) => {
-    closed = { code, reason: reason.toString() };
-    for (const w of waiters.values()) w({ closed });
-  });
-  await new Promise<void>((ok, fail) => {
-    ws.on('error', fail);
-    ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: connectionParams })));
-    ws.on('message', (raw) => {
-      const msg = JSON.parse(raw.toString()) as { type: string; id?: string; payload?: unknown };
-      if (msg.type === 'connection_ack') ok();
-      if (msg.type === 'next') results.set(msg.id!, msg.payload);
-      if (msg.type === 'error') results.set(msg.id!, { errors: msg.payload });
-      if ((msg.type === 'complete' || msg.type === 'error') && msg.id) waiters.get(msg.id)?.(results.get(msg.id));
-    });
-  });
-  let n = 0;
-  return {
-    run(query: string): Promise<unknown> {
-      const id = String(++n);
-      return new Promise((ok) => {
-        waiters.set(id, ok);
-        if (closed) return ok({ closed });
-        ws.send(JSON.stringify({ id, type: 'subscribe', payload: { query } }));
-      });
-    },
-    closed: () => closed,
-    close: () => ws.close(),
-  };
-}
+const session = (connectionParams: Record<string, unknown>) => openWs(t.app.graphqlUrl, connectionParams);
 
 const codeOf = (r: unknown) => (r as { errors?: { extensions?: { code?: string } }[] }).errors?.[0]?.extensions?.code;
 
