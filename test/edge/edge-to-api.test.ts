@@ -40,8 +40,8 @@ it('a webhook through the worker passes the API middleware and reaches the route
   expect(await edge.logFor(res)).toMatchObject({ decision: 'origin_rejected', originStatus: 404 });
   // The API logged the same request id the edge gave it, and no refusal.
   const id = res.headers.get('x-request-id')!;
-  const apiLine = api.logs.map((l) => JSON.parse(l) as { msg: string; requestId?: string; path?: string; status?: number }).find((l) => l.msg === 'request' && l.requestId === id);
-  expect(apiLine).toMatchObject({ path: PATH, status: 404 });
+  const apiLine = api.logs.map((l) => JSON.parse(l) as { msg: string; requestId?: string; route?: string; status?: number }).find((l) => l.msg === 'request' && l.requestId === id);
+  expect(apiLine).toMatchObject({ route: '/webhooks', status: 404 });
   expect(api.logs.join('\n')).not.toContain('edge signature refused');
 });
 
