@@ -33,3 +33,12 @@ export function plainReads(orm: Orm): PlainReads {
     },
   };
 }
+
+/** Plain rows carry timestamps as PostgreSQL text (the pool's type parsers); rows map them with this. */
+export function asDate(v: Date | string): Date {
+  return v instanceof Date ? v : new Date(v);
+}
+
+export function asDateOrNull(v: Date | string | null): Date | null {
+  return v === null ? null : asDate(v);
+}

@@ -1,4 +1,4 @@
-import type { PlainReads } from '../db/plain-reads.js';
+import { asDate, type PlainReads } from '../db/plain-reads.js';
 import type { SqlFragment } from './db/transition.js';
 import { InvalidInputError } from './errors.js';
 import { isUuid } from './ids.js';
@@ -66,15 +66,6 @@ export interface KeysetQuery {
 }
 
 const IDENT = /^[a-z_][a-z0-9_]*$/;
-
-/** Raw statements return timestamps as PostgreSQL text (the ORM's type parsers); rows map them with this. */
-export function asDate(v: Date | string): Date {
-  return v instanceof Date ? v : new Date(v);
-}
-
-export function asDateOrNull(v: Date | string | null): Date | null {
-  return v === null ? null : asDate(v);
-}
 
 /**
  * Newest-first keyset page as plain rows: one statement for the page (+1 row to know if there is

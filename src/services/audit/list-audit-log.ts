@@ -1,7 +1,8 @@
 import { Role } from '../../entities/role.js';
 import { requireSiteId } from '../auth/actor.js';
 import type { SqlFragment } from '../db/transition.js';
-import { asDate, keysetRows, type Page } from '../pagination.js';
+import { asDate } from '../../db/plain-reads.js';
+import { keysetRows, type Page } from '../pagination.js';
 import type { Scope } from '../scope.js';
 import type { UserView } from '../users/user-view.js';
 

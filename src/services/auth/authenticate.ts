@@ -1,6 +1,5 @@
-import type { PlainReads } from '../../db/plain-reads.js';
+import { asDate, type PlainReads } from '../../db/plain-reads.js';
 import type { Role } from '../../entities/role.js';
-import { asDate } from '../pagination.js';
 import type { UserView } from '../users/user-view.js';
 import type { Actor } from './actor.js';
 import { verifySessionToken, type TokenAudience, type TokenProblem } from './session-token.js';

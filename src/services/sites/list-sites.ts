@@ -1,5 +1,5 @@
 import type { Site } from '../../entities/site.entity.js';
-import { asDate, asDateOrNull } from '../pagination.js';
+import { asDate, asDateOrNull } from '../../db/plain-reads.js';
 import type { Scope } from '../scope.js';
 
 /** A site as reads return it: the entity's columns as plain data. */

@@ -1,7 +1,8 @@
 import type { Network, WalletStatus } from '../../entities/enums.js';
 import { requireSiteId } from '../auth/actor.js';
 import type { SqlFragment } from '../db/transition.js';
-import { asDate, asDateOrNull, keysetRows, type Page } from '../pagination.js';
+import { asDate, asDateOrNull } from '../../db/plain-reads.js';
+import { keysetRows, type Page } from '../pagination.js';
 import type { Scope } from '../scope.js';
 import type { WalletView } from './wallet-view.js';
 
