@@ -4,11 +4,12 @@ import { RateLimitBucket } from './rate-limit-bucket.entity.js';
 import { Site } from './site.entity.js';
 import { UserSession } from './user-session.entity.js';
 import { User } from './user.entity.js';
+import { VestingPlan } from './vesting-plan.entity.js';
 import { WalletBalanceSnapshot } from './wallet-balance-snapshot.entity.js';
 import { Wallet } from './wallet.entity.js';
 
-export { Asset, AuditEntry, RateLimitBucket, Site, User, UserSession, Wallet, WalletBalanceSnapshot };
+export { Asset, AuditEntry, RateLimitBucket, Site, User, UserSession, VestingPlan, Wallet, WalletBalanceSnapshot };
 export { AssetPurpose, Network, WalletStatus } from './enums.js';
 export { Role } from './role.js';
 
-export const entities = [Site, User, UserSession, AuditEntry, RateLimitBucket, Asset, Wallet, WalletBalanceSnapshot];
+export const entities = [Site, User, UserSession, AuditEntry, RateLimitBucket, Asset, Wallet, WalletBalanceSnapshot, VestingPlan];

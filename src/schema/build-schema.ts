@@ -7,11 +7,12 @@ import { AuthResolver } from '../resolvers/auth.resolver.js';
 import { JobResolver } from '../resolvers/job.resolver.js';
 import { SiteResolver } from '../resolvers/site.resolver.js';
 import { UserResolver } from '../resolvers/user.resolver.js';
+import { VestingPlanResolver } from '../resolvers/vesting-plan.resolver.js';
 import { WalletResolver } from '../resolvers/wallet.resolver.js';
 import { applyPermissions } from './permissions.js';
 import { DateTimeScalar } from './scalars/date-time.scalar.js';
 
-export const resolvers = [AuthResolver, SiteResolver, UserResolver, AuditResolver, JobResolver, AssetResolver, WalletResolver] as const;
+export const resolvers = [AuthResolver, SiteResolver, UserResolver, AuditResolver, JobResolver, AssetResolver, WalletResolver, VestingPlanResolver] as const;
 
 /** The schema without permissions: what `schema:print` writes to docs/schema.graphql. */
 export function buildBareSchema(): Promise<GraphQLSchema> {

@@ -6,6 +6,7 @@ import type { ErrorCode } from '../services/error-codes.js';
 import { CommonErrorCode, DomainError } from '../services/errors.js';
 import { SiteErrorCode } from '../services/sites/errors.js';
 import { UserErrorCode } from '../services/users/errors.js';
+import { VestingPlanErrorCode } from '../services/vesting-plans/errors.js';
 import { WalletErrorCode } from '../services/wallets/errors.js';
 
 /** The only codes a client ever sees (domain.md, Errors). */
@@ -27,6 +28,7 @@ const CATEGORY: Record<ErrorCode, ErrorCategory> = {
   [WalletErrorCode.POOL_EXHAUSTED]: 'CONFLICT',
   [WalletErrorCode.DUPLICATE_WALLET]: 'CONFLICT',
   [WalletErrorCode.WALLET_STATUS_CONFLICT]: 'CONFLICT',
+  [VestingPlanErrorCode.PLAN_NAME_TAKEN]: 'CONFLICT',
 };
 
 export function categoryOf(e: DomainError): ErrorCategory {

@@ -49,6 +49,7 @@ export const permissionRules = {
     assets: siteMember,
     wallets: siteStaff,
     walletPoolStats: siteStaff,
+    vestingPlans: siteMember,
   },
   Mutation: {
     login: allow,
@@ -59,6 +60,8 @@ export const permissionRules = {
     generateWallets: siteAdmin,
     importWallet: siteAdmin,
     setWalletStatus: siteAdmin,
+    updateSiteSettings: siteAdmin,
+    createVestingPlan: siteAdmin,
   },
 };
 

@@ -36,6 +36,9 @@ const ALLOWED: Record<string, Caller[]> = {
   'Mutation.generateWallets': ['SITE_ADMIN'],
   'Mutation.importWallet': ['SITE_ADMIN'],
   'Mutation.setWalletStatus': ['SITE_ADMIN'],
+  'Mutation.updateSiteSettings': ['SITE_ADMIN'],
+  'Query.vestingPlans': ['SITE_ADMIN', 'OPERATOR', 'CUSTOMER'],
+  'Mutation.createVestingPlan': ['SITE_ADMIN'],
 };
 const CALLERS: Caller[] = ['anonymous', 'SUPER_ADMIN', 'SITE_ADMIN', 'OPERATOR', 'CUSTOMER'];
 
