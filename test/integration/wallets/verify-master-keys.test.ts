@@ -6,6 +6,7 @@ import { keyring, type Keyring } from '../../../src/services/wallet-keys/master-
 import { MasterKeyMismatchError, verifyMasterKeys } from '../../../src/services/wallet-keys/verify-master-keys.js';
 import { newWalletRow } from '../../../src/services/wallets/create-wallet-rows.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { rejection } from '../../support/rejection.js';
 
 const masterKey = (version: number) => ({ version, key: randomBytes(32) });
 const V1 = masterKey(1);
@@ -44,16 +45,6 @@ async function seal(ring: Keyring, count: number): Promise<string[]> {
 /** Flips one byte of a wallet's ciphertext, as disk or a bad restore might. */
 async function damage(walletId: string): Promise<void> {
   await orm.em.fork().getConnection().execute(`update wallet set sealed_key = set_byte(sealed_key, 14, (get_byte(sealed_key, 14) + 1) % 256) where id = ?`, [walletId]);
-}
-
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  const outcome = await p.then(
-    (value: unknown) => ({ value }),
-    (e: unknown) => ({ e }),
-  );
-  if (!('e' in outcome)) throw new Error('expected a rejection, but it resolved');
-  expect(outcome.e).toBeInstanceOf(Error);
-  return outcome.e as Error;
 }
 
 const verify = (ring: Keyring) => verifyMasterKeys(orm.em.fork(), ring);

@@ -11,6 +11,7 @@ import { withWalletKey } from '../../../src/services/wallet-keys/wallet-key-ciph
 import { generateWallets } from '../../../src/services/wallets/generate-wallets.js';
 import { siteScope } from '../../support/scope.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { rejection } from '../../support/rejection.js';
 
 const key = () => randomBytes(32).toString('base64');
 const V1 = `1:${key()}`;
@@ -83,17 +84,6 @@ interface WalletRow {
   key_version: number;
 }
 const walletRows = (app: RunningApp) => app.db.orm.em.fork().getConnection().execute<WalletRow[]>('select id, network, address, sealed_key, key_version from wallet order by id');
-
-/** The rejection of `p`, or a failure if it resolved. */
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  const outcome = await p.then(
-    (value: unknown) => ({ value }),
-    (e: unknown) => ({ e }),
-  );
-  if (!('e' in outcome)) throw new Error('expected a rejection, but it resolved');
-  expect(outcome.e).toBeInstanceOf(Error);
-  return outcome.e as Error;
-}
 
 // Each test copies this database (50 wallets sealed under V1), so none sees another's changes.
 let sealedV1: TestDatabase;
