@@ -62,6 +62,8 @@ export function graphqlHttpHandler<C extends BaseContext>(
       for await (const chunk of result.body.asyncIterator) res.write(chunk);
       res.end();
     } catch (err) {
+      // A client that went away mid-request (aborted body, closed socket) is not a server error.
+      if (req.destroyed || res.destroyed) return;
       opts.logger.error({ err }, 'unhandled error on /graphql');
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
       res.end(JSON.stringify(errorBody('INTERNAL_SERVER_ERROR', 'Internal server error')));
