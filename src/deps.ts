@@ -8,6 +8,10 @@ import { Network } from './entities/enums.js';
 import { erc20Reader, trc20Reader, type BalanceReaders } from './services/chain/balance-readers.js';
 import { keyring, type Keyring } from './services/wallet-keys/master-keys.js';
 import { verifyMasterKeys } from './services/wallet-keys/verify-master-keys.js';
+import { createEventBus, type EventBus } from './services/events/pg-pubsub.js';
+
+/** The one NOTIFY channel every process listens on (events carry their topic inside). */
+export const EVENT_CHANNEL = 'vestline_events';
 
 /** The time source use cases and jobs read, so tests can move it. */
 export interface Clock {
@@ -28,6 +32,8 @@ export interface Deps {
   chain: BalanceReaders;
   /** Plain-row reads on the ORM's pool, for the hot path and list pages (see db/plain-reads.ts). */
   reads: PlainReads;
+  /** Events across processes (LISTEN/NOTIFY): workers publish state changes, API processes deliver them to subscribers. */
+  events: EventBus;
 }
 
 export interface BuiltDeps {
@@ -63,13 +69,16 @@ export async function buildDeps(config: Config, logger: Logger): Promise<BuiltDe
     // A wrong WALLET_MASTER_KEYS must stop the process now, not at the first payout.
     const ring = keyring(config.WALLET_MASTER_KEYS);
     await verifyMasterKeys(db.orm.em.fork(), ring);
+    const reads = plainReads(db.orm);
+    const events = await createEventBus({ databaseUrl: db.url, channel: EVENT_CHANNEL, logger, notify: (channel, json) => reads.rows('select pg_notify(?, ?)', [channel, json]).then(() => undefined) });
     const chain = balanceReaders(config);
-    const deps: Deps = { config, logger, orm: db.orm, keyring: ring, clock: systemClock, metrics: createMetrics(), chain: chain.readers, reads: plainReads(db.orm) };
+    const deps: Deps = { config, logger, orm: db.orm, keyring: ring, clock: systemClock, metrics: createMetrics(), chain: chain.readers, reads, events };
     return {
       deps,
       db,
       async close() {
         chain.destroy();
+        await events.close();
         await db.close();
       },
     };

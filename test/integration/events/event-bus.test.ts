@@ -1,0 +1,103 @@
+import pg from 'pg';
+import { connectOrm, type Orm } from '../../../src/db/orm.js';
+import { createLogger } from '../../../src/logger.js';
+import { createEventBus, type EventBus } from '../../../src/services/events/pg-pubsub.js';
+import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+
+/**
+ * Two buses on their own connections stand for two processes (a worker publishing, an API process
+ * delivering): what one publishes reaches the other only through PostgreSQL.
+ */
+let db: TestDatabase;
+let orm: Orm;
+let publisher: EventBus;
+let receiver: EventBus;
+let pool: pg.Pool;
+const CHANNEL = 'vestline_events_test';
+
+async function bus(): Promise<EventBus> {
+  return createEventBus({
+    databaseUrl: db.url,
+    channel: CHANNEL,
+    logger: createLogger('silent'),
+    notify: async (channel, json) => {
+      await pool.query('select pg_notify($1, $2)', [channel, json]);
+    },
+  });
+}
+
+/** The next value of `it`, or 'nothing' after `ms`. */
+function next(it: AsyncIterator<unknown>, ms = 1000): Promise<unknown> {
+  return Promise.race([it.next().then((r) => r.value), new Promise((r) => setTimeout(() => r('nothing'), ms))]);
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  orm = await connectOrm(db.url, 2);
+  pool = new pg.Pool({ connectionString: db.url, max: 2 });
+  [publisher, receiver] = [await bus(), await bus()];
+});
+afterAll(async () => {
+  await Promise.all([publisher.close(), receiver.close(), pool.end(), orm.close(true)]);
+  await db.drop();
+});
+
+describe('event bus over LISTEN/NOTIFY', () => {
+  it('delivers what another connection publishes, to subscribers of that topic and id only', async () => {
+    const mine = receiver.subscribe('ORDER', 'a')[Symbol.asyncIterator]();
+    const other = receiver.subscribe('ORDER', 'b')[Symbol.asyncIterator]();
+    const site = receiver.subscribe('SITE_ORDERS')[Symbol.asyncIterator]();
+    publisher.publish('ORDER', 'a', { id: 'a', status: 'PAID' });
+    publisher.publish('SITE_ORDERS', { id: 'a' });
+    expect(await next(mine)).toEqual({ id: 'a', status: 'PAID' });
+    expect(await next(site)).toEqual({ id: 'a' });
+    expect(await next(other, 300)).toBe('nothing');
+    await Promise.all([mine.return!(), other.return!(), site.return!()]);
+  });
+
+  it('publishes inside a transaction only when it commits', async () => {
+    const it = receiver.subscribe('ORDER', 'tx')[Symbol.asyncIterator]();
+    await orm.em
+      .fork()
+      .transactional(async (tx) => {
+        await publisher.publishIn(tx, 'ORDER', { n: 'rolled back' }, 'tx');
+        throw new Error('roll back');
+      })
+      .catch(() => undefined);
+    expect(await next(it, 300)).toBe('nothing');
+    await orm.em.fork().transactional((tx) => publisher.publishIn(tx, 'ORDER', { n: 'committed' }, 'tx'));
+    expect(await next(it)).toEqual({ n: 'committed' });
+    await it.return!();
+  });
+
+  it('stops delivering to a subscriber that returned, and ends its iterator', async () => {
+    const it = receiver.subscribe('ORDER', 'gone')[Symbol.asyncIterator]();
+    const witness = receiver.subscribe('ORDER', 'gone')[Symbol.asyncIterator]();
+    await it.return!();
+    publisher.publish('ORDER', 'gone', { late: true });
+    // The other subscriber of the same topic still hears it; the one that returned does not.
+    expect(await next(witness)).toEqual({ late: true });
+    expect(await it.next()).toEqual({ value: undefined, done: true });
+    await witness.return!();
+  });
+
+  it('refuses an event too large for NOTIFY instead of losing it silently', async () => {
+    await expect(orm.em.fork().transactional((tx) => publisher.publishIn(tx, 'ORDER', { blob: 'x'.repeat(8000) }, 'big'))).rejects.toThrow(/bytes; events carry ids and states only/);
+  });
+
+  it('comes back after its connection is killed, and delivers again', async () => {
+    const admin = new pg.Client({ connectionString: db.url });
+    await admin.connect();
+    await admin.query(`select pg_terminate_backend(pid) from pg_stat_activity where query ilike 'listen%' and datname = current_database()`);
+    await admin.end();
+    const it = receiver.subscribe('ORDER', 'again')[Symbol.asyncIterator]();
+    // The listener reconnects after its first back-off (0.5 s): publish until it hears.
+    let got: unknown = 'nothing';
+    for (let i = 0; i < 20 && got === 'nothing'; i++) {
+      publisher.publish('ORDER', 'again', { i });
+      got = await next(it, 250);
+    }
+    expect(got).toMatchObject({ i: expect.any(Number) });
+    await it.return!();
+  });
+});
