@@ -2,20 +2,21 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import type { Logger } from '../logger.js';
 import { errorBody } from '../schema/error-map.js';
+import { BODY_ERRORS } from './http-errors.js';
 
-type BodyResult = { ok: true; body: unknown } | { ok: false; status: number; reason: string; message: string };
+type BodyResult = { ok: true; body: unknown } | { ok: false; error: (typeof BODY_ERRORS)[keyof typeof BODY_ERRORS] };
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\b/i;
 
 /** Reads the body up to `limit` bytes; JSON bodies are parsed, anything else is left to Apollo (CSRF, 400). */
 async function readBody(req: IncomingMessage, limit: number): Promise<BodyResult> {
   const declared = Number(req.headers['content-length']);
-  if (declared > limit) return { ok: false, status: 413, reason: 'PAYLOAD_TOO_LARGE', message: 'Request body too large' };
+  if (declared > limit) return { ok: false, error: BODY_ERRORS.tooLarge };
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > limit) return { ok: false, status: 413, reason: 'PAYLOAD_TOO_LARGE', message: 'Request body too large' };
+    if (size > limit) return { ok: false, error: BODY_ERRORS.tooLarge };
     chunks.push(chunk);
   }
   if (size === 0) return { ok: true, body: undefined };
@@ -24,7 +25,7 @@ async function readBody(req: IncomingMessage, limit: number): Promise<BodyResult
   try {
     return { ok: true, body: JSON.parse(text) as unknown };
   } catch {
-    return { ok: false, status: 400, reason: 'MALFORMED_JSON', message: 'Malformed JSON body' };
+    return { ok: false, error: BODY_ERRORS.malformedJson };
   }
 }
 
@@ -42,7 +43,7 @@ export function graphqlHttpHandler<C extends BaseContext>(
     try {
       const read = req.method === 'GET' || req.method === 'HEAD' ? ({ ok: true, body: undefined } as const) : await readBody(req, opts.bodyLimit);
       if (!read.ok) {
-        res.writeHead(read.status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(errorBody('BAD_USER_INPUT', read.message, read.reason)));
+        res.writeHead(read.error.status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(read.error.body));
         return;
       }
       const headers = new HeaderMap();

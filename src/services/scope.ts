@@ -10,8 +10,3 @@ export interface Scope extends RequestScope {
   em: EntityManager;
   deps: Deps;
 }
-
-/** The same scope on another EntityManager (a transaction, or a fork for a job's site). */
-export function withEm<S extends Scope>(scope: S, em: EntityManager): S {
-  return { ...scope, em };
-}
