@@ -5,7 +5,7 @@
  *   node --import @swc-node/register/esm-register scripts/check-raw-sql.ts --list   also lists every raw statement
  *   ... --strict   warnings (site_id only in a join / select list, or only in a conditional part) fail too
  *
- * Every raw statement in src/ (`.execute(…)`, `.query(…)`, `raw(…)`, `sql(…)`, sql`…` / raw`…` tagged
+ * Every raw statement in src/ (`.execute(…)`, `.query(…)`, `.rows(…)`, `raw(…)`, `sql(…)`, sql`…` / raw`…` tagged
  * templates) that touches a site-owned table must carry `site_id` in its SQL text, or have a line
  * comment `// all-sites: <why>` directly above it (or above the SQL string inside the call): job
  * statements that work across every site on purpose. Site-owned tables come from src/entities: every
@@ -348,7 +348,8 @@ function enclosingStatement(node: ts.Node): ts.Node | undefined {
 // ---------------------------------------------------------------------------------------------------
 // Finding the statements
 
-const CALLS = new Set(['execute', 'query', 'raw', 'sql']);
+// `rows` is PlainReads (db/plain-reads.ts): plain statements on the ORM's pool, outside its filters.
+const CALLS = new Set(['execute', 'query', 'raw', 'sql', 'rows']);
 const TAGS = new Set(['sql', 'raw']);
 
 function calleeName(e: ts.Expression): string | null {

@@ -14,3 +14,23 @@ export enum WalletStatus {
   COOLING_DOWN = 'COOLING_DOWN',
   DISABLED = 'DISABLED',
 }
+
+export enum OrderStatus {
+  PENDING = 'PENDING',
+  CONFIRMING = 'CONFIRMING',
+  PAID = 'PAID',
+  UNDERPAID = 'UNDERPAID',
+  EXPIRED = 'EXPIRED',
+  CANCELLED = 'CANCELLED',
+}
+
+/** Orders in these states hold their wallet and are credited with the transfers it receives. */
+export const OPEN_ORDER_STATUSES = [OrderStatus.PENDING, OrderStatus.CONFIRMING] as const;
+
+export enum TransferStatus {
+  /** Seen on chain, fewer confirmations than the asset requires. */
+  UNCONFIRMED = 'UNCONFIRMED',
+  CONFIRMED = 'CONFIRMED',
+  /** Its block left the canonical chain before it was confirmed: never counted. */
+  REORGED = 'REORGED',
+}

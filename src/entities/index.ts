@@ -1,5 +1,7 @@
 import { Asset } from './asset.entity.js';
 import { AuditEntry } from './audit-entry.entity.js';
+import { ChainTransfer } from './chain-transfer.entity.js';
+import { PaymentOrder } from './payment-order.entity.js';
 import { RateLimitBucket } from './rate-limit-bucket.entity.js';
 import { Site } from './site.entity.js';
 import { UserSession } from './user-session.entity.js';
@@ -8,8 +10,8 @@ import { VestingPlan } from './vesting-plan.entity.js';
 import { WalletBalanceSnapshot } from './wallet-balance-snapshot.entity.js';
 import { Wallet } from './wallet.entity.js';
 
-export { Asset, AuditEntry, RateLimitBucket, Site, User, UserSession, VestingPlan, Wallet, WalletBalanceSnapshot };
-export { AssetPurpose, Network, WalletStatus } from './enums.js';
+export { Asset, AuditEntry, ChainTransfer, PaymentOrder, RateLimitBucket, Site, User, UserSession, VestingPlan, Wallet, WalletBalanceSnapshot };
+export { AssetPurpose, Network, OrderStatus, TransferStatus, WalletStatus } from './enums.js';
 export { Role } from './role.js';
 
-export const entities = [Site, User, UserSession, AuditEntry, RateLimitBucket, Asset, Wallet, WalletBalanceSnapshot, VestingPlan];
+export const entities = [Site, User, UserSession, AuditEntry, RateLimitBucket, Asset, Wallet, WalletBalanceSnapshot, VestingPlan, PaymentOrder, ChainTransfer];

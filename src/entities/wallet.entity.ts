@@ -46,7 +46,7 @@ export class Wallet {
   @Property({ type: 'integer' })
   keyVersion!: number;
 
-  /** The order holding the wallet while ALLOCATED (the order table arrives with the payments work). */
+  /** The order holding the wallet while ALLOCATED. No foreign key: the wallet is taken before its order row is written, in the same transaction. */
   @Property({ type: 'uuid', nullable: true })
   currentOrderId: string | null = null;
 

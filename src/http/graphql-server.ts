@@ -119,7 +119,7 @@ export async function startGraphQLServer(opts: {
         const unauth = r.failure.kind === 'unauthenticated';
         throw clientError(unauth ? 'UNAUTHENTICATED' : 'BAD_USER_INPUT', r.failure.message, { httpStatus: unauth ? 401 : 400 });
       }
-      return requestContext({ scope: r.scope, user: r.user, requestId, requestedSiteId: siteHeader, deps: opts.deps });
+      return requestContext({ scope: r.scope, user: r.user, requestId, requestedSiteId: siteHeader, idempotencyKey: headerValue(req.headers['idempotency-key']) ?? null, deps: opts.deps });
     },
   });
 

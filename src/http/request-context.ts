@@ -29,6 +29,7 @@ class RequestContext implements GraphQLContext {
     readonly user: UserView | null,
     readonly requestId: string,
     readonly requestedSiteId: string | null,
+    readonly idempotencyKey: string | null,
     readonly deps: AppDeps,
   ) {
     this.actor = scope.actor;
@@ -50,6 +51,13 @@ class RequestContext implements GraphQLContext {
   }
 }
 
-export function requestContext(opts: { scope: RequestScope; user: UserView | null; requestId: string; requestedSiteId: string | null; deps: AppDeps }): GraphQLContext {
-  return new RequestContext(opts.scope, opts.user, opts.requestId, opts.requestedSiteId, opts.deps);
+export function requestContext(opts: {
+  scope: RequestScope;
+  user: UserView | null;
+  requestId: string;
+  requestedSiteId: string | null;
+  idempotencyKey?: string | null;
+  deps: AppDeps;
+}): GraphQLContext {
+  return new RequestContext(opts.scope, opts.user, opts.requestId, opts.requestedSiteId, opts.idempotencyKey ?? null, opts.deps);
 }

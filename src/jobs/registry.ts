@@ -1,5 +1,6 @@
 import type { JobDefinition } from './job-definition.js';
 import { endWalletCooldownsJob } from './end-wallet-cooldowns.job.js';
+import { expireOrdersJob } from './expire-orders.job.js';
 import { pruneRateLimitsJob } from './prune-rate-limits.job.js';
 import { pruneSessionsJob } from './prune-sessions.job.js';
 import { replenishWalletPoolsJob } from './replenish-wallet-pools.job.js';
@@ -15,4 +16,5 @@ export const jobRegistry: readonly JobDefinition<any>[] = [
   replenishWalletPoolsJob,
   syncWalletBalancesJob,
   rotateWalletKeysJob,
+  expireOrdersJob,
 ];

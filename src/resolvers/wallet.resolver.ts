@@ -1,11 +1,13 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { Arg, Args, Ctx, ID, Info, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { toConnection, wantsTotal, type Connection } from '../schema/common/connection.js';
 import type { GraphQLContext } from '../schema/context.js';
 import { WalletStatus } from '../schema/wallets/enums.js';
 import { GenerateWalletsArgs } from '../schema/wallets/generate-wallets.args.js';
 import { ImportWalletArgs } from '../schema/wallets/import-wallet.args.js';
 import { WalletFilter } from '../schema/wallets/wallet-filter.input.js';
+import { PaymentOrderType, toPaymentOrderType } from '../schema/orders/order.type.js';
+import { loadOrder } from '../services/orders/find-order.js';
 import { WalletConnection, WalletPoolStatsType, WalletType, toWalletType } from '../schema/wallets/wallet.type.js';
 import { generateWallets } from '../services/wallets/generate-wallets.js';
 import { importWallet } from '../services/wallets/import-wallet.js';
@@ -46,5 +48,12 @@ export class WalletResolver {
   @Mutation(() => WalletType)
   async setWalletStatus(@Arg('id', () => ID) id: string, @Arg('status', () => WalletStatus) status: WalletStatus, @Ctx() ctx: GraphQLContext): Promise<WalletType> {
     return toWalletType(walletView(await setWalletStatus(ctx, { id, status })));
+  }
+
+  @FieldResolver(() => PaymentOrderType, { nullable: true, description: 'The order holding this wallet, when ALLOCATED.' })
+  async currentOrder(@Root() wallet: WalletType, @Ctx() ctx: GraphQLContext): Promise<PaymentOrderType | null> {
+    if (!wallet.currentOrderId) return null;
+    const order = await loadOrder(ctx, wallet.currentOrderId);
+    return order ? toPaymentOrderType(order) : null;
   }
 }

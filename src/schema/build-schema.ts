@@ -5,6 +5,7 @@ import { AssetResolver } from '../resolvers/asset.resolver.js';
 import { AuditResolver } from '../resolvers/audit.resolver.js';
 import { AuthResolver } from '../resolvers/auth.resolver.js';
 import { JobResolver } from '../resolvers/job.resolver.js';
+import { OrderResolver } from '../resolvers/order.resolver.js';
 import { SiteResolver } from '../resolvers/site.resolver.js';
 import { UserResolver } from '../resolvers/user.resolver.js';
 import { VestingPlanResolver } from '../resolvers/vesting-plan.resolver.js';
@@ -12,7 +13,21 @@ import { WalletResolver } from '../resolvers/wallet.resolver.js';
 import { applyPermissions } from './permissions.js';
 import { DateTimeScalar } from './scalars/date-time.scalar.js';
 
-export const resolvers = [AuthResolver, SiteResolver, UserResolver, AuditResolver, JobResolver, AssetResolver, WalletResolver, VestingPlanResolver] as const;
+/**
+ * type-graphql insists on a PubSub once there are subscriptions, but ours each bring their own
+ * `subscribe` (they read the process's event bus from the context and authorize every event), so the
+ * schema needs none: this one only says so if a subscription ever forgets.
+ */
+export const noSchemaPubSub = {
+  publish(): void {
+    throw new Error('publish through deps.events');
+  },
+  subscribe(): never {
+    throw new Error('every @Subscription must pass its own subscribe (see resolvers/order.resolver.ts)');
+  },
+};
+
+export const resolvers = [AuthResolver, SiteResolver, UserResolver, AuditResolver, JobResolver, AssetResolver, WalletResolver, VestingPlanResolver, OrderResolver] as const;
 
 /** The schema without permissions: what `schema:print` writes to docs/schema.graphql. */
 export function buildBareSchema(): Promise<GraphQLSchema> {
@@ -20,6 +35,7 @@ export function buildBareSchema(): Promise<GraphQLSchema> {
     resolvers,
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     validate: { forbidUnknownValues: false },
+    pubSub: noSchemaPubSub,
     emitSchemaFile: false,
   });
 }

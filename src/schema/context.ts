@@ -20,5 +20,7 @@ export interface GraphQLContext extends Scope {
   user: UserView | null;
   /** Raw x-site-id header, for login to tell accounts apart; authorization never reads it. */
   requestedSiteId: string | null;
+  /** The Idempotency-Key header (HTTP only), for createOrder. */
+  idempotencyKey: string | null;
   deps: AppDeps;
 }

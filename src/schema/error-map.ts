@@ -4,6 +4,7 @@ import { AssetErrorCode } from '../services/assets/errors.js';
 import { AuthErrorCode } from '../services/auth/errors.js';
 import type { ErrorCode } from '../services/error-codes.js';
 import { CommonErrorCode, DomainError } from '../services/errors.js';
+import { OrderErrorCode } from '../services/orders/errors.js';
 import { SiteErrorCode } from '../services/sites/errors.js';
 import { UserErrorCode } from '../services/users/errors.js';
 import { VestingPlanErrorCode } from '../services/vesting-plans/errors.js';
@@ -29,6 +30,9 @@ const CATEGORY: Record<ErrorCode, ErrorCategory> = {
   [WalletErrorCode.DUPLICATE_WALLET]: 'CONFLICT',
   [WalletErrorCode.WALLET_STATUS_CONFLICT]: 'CONFLICT',
   [VestingPlanErrorCode.PLAN_NAME_TAKEN]: 'CONFLICT',
+  [OrderErrorCode.SALE_NOT_OPEN]: 'CONFLICT',
+  [OrderErrorCode.ORDER_STATUS_CONFLICT]: 'CONFLICT',
+  [OrderErrorCode.IDEMPOTENCY_KEY_REUSED]: 'CONFLICT',
 };
 
 export function categoryOf(e: DomainError): ErrorCategory {

@@ -31,6 +31,8 @@ const siteStaff = roles('siteStaff', [Role.SITE_ADMIN, Role.OPERATOR], { inSite:
 const userCreators = roles('userCreators', [Role.SUPER_ADMIN, Role.SITE_ADMIN]);
 const siteAdmin = roles('siteAdmin', [Role.SITE_ADMIN], { inSite: true });
 const siteMember = roles('siteMember', [Role.SITE_ADMIN, Role.OPERATOR, Role.CUSTOMER], { inSite: true });
+// Customers order for themselves only; nobody orders on a customer's behalf.
+const customer = roles('customer', [Role.CUSTOMER], { inSite: true });
 // A SUPER_ADMIN reads the platform's own entries (no site) without x-site-id, a site's with it.
 const auditReaders = rule('auditReaders', { cache: 'contextual' })((_p: unknown, _a: unknown, ctx: GraphQLContext) => {
   if (!ctx.actor) return new UnauthenticatedError();
@@ -50,6 +52,9 @@ export const permissionRules = {
     wallets: siteStaff,
     walletPoolStats: siteStaff,
     vestingPlans: siteMember,
+    // A customer sees only its own orders (services/orders/order-view.ts, visibleOrders).
+    order: siteMember,
+    orders: siteMember,
   },
   Mutation: {
     login: allow,
@@ -62,6 +67,15 @@ export const permissionRules = {
     setWalletStatus: siteAdmin,
     updateSiteSettings: siteAdmin,
     createVestingPlan: siteAdmin,
+    createOrder: customer,
+    // A customer cancels only its own PENDING order (services/orders/cancel-order.ts).
+    cancelOrder: siteMember,
+    confirmOrderManually: siteAdmin,
+  },
+  Subscription: {
+    // The order's customer or staff; checked again for every event (services/orders/order-updates.ts).
+    orderUpdated: siteMember,
+    siteOrderUpdated: siteStaff,
   },
 };
 
@@ -90,5 +104,21 @@ export function buildPermissions() {
 export function applyPermissions(schema: GraphQLSchema): GraphQLSchema {
   const perField = buildPermissions().generate(schema) as Record<string, IMiddlewareFieldMap>;
   const roots = Object.fromEntries(Object.entries(perField).filter(([type]) => ROOT_TYPES.includes(type)));
-  return applyMiddleware(schema, roots);
+  const guarded = applyMiddleware(schema, roots);
+  guardSubscribe(guarded, perField.Subscription ?? {});
+  return guarded;
+}
+
+/**
+ * graphql-middleware wraps a subscription field's `resolve` (run per event) but not its `subscribe`
+ * when it has both, as type-graphql's fields do: a refused caller would still open the stream. The
+ * same rule is put in front of `subscribe`, so the refusal comes when subscribing.
+ */
+function guardSubscribe(schema: GraphQLSchema, rules: IMiddlewareFieldMap): void {
+  for (const [name, field] of Object.entries(schema.getSubscriptionType()?.getFields() ?? {})) {
+    const rule = rules[name];
+    const subscribe = field.subscribe;
+    if (typeof rule !== 'function' || !subscribe) throw new Error(`subscription ${name} has no permission rule or no subscribe`);
+    field.subscribe = (parent, args, ctx, info) => rule((p = parent, a = args, c = ctx, i = info) => subscribe(p, a, c, i), parent, args, ctx, info);
+  }
 }

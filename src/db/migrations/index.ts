@@ -5,6 +5,7 @@ import { Migration20261123171118UserEmailIndex } from './Migration20261123171118
 import { Migration20261201140714UserSessions } from './Migration20261201140714_user_sessions.js';
 import { Migration20261201150000KeysetIndexes } from './Migration20261201150000_keyset_indexes.js';
 import { Migration20261201153135VestingPlans } from './Migration20261201153135_vesting_plans.js';
+import { Migration20261201161051PaymentOrders } from './Migration20261201161051_payment_orders.js';
 
 /** Every migration, in order. Add new ones here (npm run migration:create writes the file). */
 export const migrationsList: NonNullable<MigrationsOptions['migrationsList']> = [
@@ -14,4 +15,5 @@ export const migrationsList: NonNullable<MigrationsOptions['migrationsList']> = 
   { name: 'Migration20261201140714_user_sessions', class: Migration20261201140714UserSessions },
   { name: 'Migration20261201150000_keyset_indexes', class: Migration20261201150000KeysetIndexes },
   { name: 'Migration20261201153135_vesting_plans', class: Migration20261201153135VestingPlans },
+  { name: 'Migration20261201161051_payment_orders', class: Migration20261201161051PaymentOrders },
 ];

@@ -32,6 +32,9 @@ export class WalletType {
 
   @Field(() => DateTimeScalar)
   createdAt!: Date;
+
+  /** For the currentOrder field resolver; not in the API. */
+  currentOrderId!: string | null;
 }
 
 export const WalletConnection = connectionType(WalletType, 'Wallet');
@@ -65,5 +68,6 @@ export function toWalletType(w: WalletView): WalletType {
     balance: w.balance !== null && w.balanceDecimals !== null ? fromBaseUnits(w.balance, w.balanceDecimals) : null,
     balanceSyncedAt: w.balanceSyncedAt,
     createdAt: w.createdAt,
+    currentOrderId: w.currentOrderId,
   };
 }

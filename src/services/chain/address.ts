@@ -46,3 +46,14 @@ export function tronAddressToEvmHex(base58: string): string {
   const hex = toBeHex(decodeBase58(canonicalTronAddress(base58, 'address')), 25).slice(2);
   return `0x${hex.slice(2, 42)}`;
 }
+
+/**
+ * The network an address belongs to, by its form (domain.md, Money): EVM hex is Ethereum, base58 `T…`
+ * is TRON. Returns the canonical address with it; anything else is BAD_USER_INPUT.
+ */
+export function addressWithNetwork(input: string, field = 'address'): { network: Network; address: string } {
+  const value = typeof input === 'string' ? input : '';
+  if (value.startsWith('0x') || value.startsWith('0X')) return { network: Network.ETHEREUM, address: canonicalEvmAddress(value, field) };
+  if (value.startsWith('T')) return { network: Network.TRON, address: canonicalTronAddress(value, field) };
+  throw new InvalidAddressError(`${field} is neither an Ethereum (0x…) nor a TRON (T…) address`, { field });
+}

@@ -24,7 +24,7 @@ export async function retryRead<T>(
 }
 
 /** Some clients ignore the signal; the timeout must hold anyway. */
-function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+export function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
   return new Promise<T>((ok, fail) => {
     const onAbort = () => fail(new Error(`timed out`));
     if (signal.aborted) return onAbort();

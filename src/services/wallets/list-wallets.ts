@@ -22,7 +22,7 @@ export async function listWallets(scope: Scope, q: WalletQuery): Promise<Page<Wa
   const page = await keysetRows<WalletView>(scope.deps.reads, {
     from: 'wallet w left join asset a on a.id = w.balance_asset_id',
     alias: 'w',
-    columns: `w.id, w.network, w.address, w.label, w.status, w.balance, a.decimals as "balanceDecimals", w.balance_synced_at as "balanceSyncedAt", w.created_at as "createdAt"`,
+    columns: `w.id, w.network, w.address, w.label, w.status, w.balance, a.decimals as "balanceDecimals", w.balance_synced_at as "balanceSyncedAt", w.current_order_id as "currentOrderId", w.created_at as "createdAt"`,
     siteId: requireSiteId(scope),
     timeColumn: 'created_at',
     where,

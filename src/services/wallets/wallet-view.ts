@@ -12,6 +12,8 @@ export interface WalletView {
   balance: string | null;
   balanceDecimals: number | null;
   balanceSyncedAt: Date | null;
+  /** The order holding the wallet while ALLOCATED. */
+  currentOrderId: string | null;
   createdAt: Date;
 }
 
@@ -26,6 +28,7 @@ export function walletView(w: Wallet): WalletView {
     balance: w.balance,
     balanceDecimals: w.balanceAsset?.decimals ?? null,
     balanceSyncedAt: w.balanceSyncedAt,
+    currentOrderId: w.currentOrderId,
     createdAt: w.createdAt,
   };
 }

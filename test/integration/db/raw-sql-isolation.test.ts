@@ -19,6 +19,17 @@ import { setWalletStatus } from '../../../src/services/wallets/set-wallet-status
 import { syncWalletBalances } from '../../../src/services/wallets/sync-balances.js';
 import { walletPoolStats } from '../../../src/services/wallets/wallet-pool-stats.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { Role } from '../../../src/entities/role.js';
+import { User } from '../../../src/entities/user.entity.js';
+import { createOrder } from '../../../src/services/orders/create-order.js';
+import { findOrder, loadOrder } from '../../../src/services/orders/find-order.js';
+import { listOrders } from '../../../src/services/orders/list-orders.js';
+import { loadOrderTransfers } from '../../../src/services/orders/order-transfers.js';
+import { orderUpdates } from '../../../src/services/orders/order-updates.js';
+import type { OrderView } from '../../../src/services/orders/order-view.js';
+import { updateSiteSettings } from '../../../src/services/sites/update-site-settings.js';
+import { loadSiteUser } from '../../../src/services/users/load-user.js';
+import { createVestingPlan } from '../../../src/services/vesting-plans/create-vesting-plan.js';
 
 /**
  * Raw SQL bypasses the ORM's site filter, so each site-scoped raw statement in src/ gets a test here:
@@ -31,7 +42,12 @@ const COVERED: Record<string, string> = {
   'src/services/wallets/wallet-pool-stats.ts': 'walletPoolStats',
   'src/services/assets/upsert-asset.ts': 'upsertAsset',
   'src/services/wallets/sync-balances.ts': 'syncWalletBalances with a site',
-  'src/services/pagination.ts': 'listWallets and listAuditLog (keysetRows)',
+  'src/services/pagination.ts': 'listWallets and listAuditLog (keysetRows), listOrders',
+  'src/services/orders/create-order.ts': 'createOrder (sale terms, idempotency keys)',
+  'src/services/orders/find-order.ts': 'findOrder, loadOrder',
+  'src/services/orders/order-transfers.ts': 'loadOrderTransfers',
+  'src/services/orders/order-updates.ts': 'orderUpdates (and test/integration/orders/order-subscriptions.test.ts)',
+  'src/services/users/load-user.ts': 'loadSiteUser',
 };
 
 let db: TestDatabase;
@@ -55,6 +71,8 @@ async function siteRows(siteId: string) {
     assets: await sql('select * from asset where site_id = ? order by id', [siteId]),
     snapshots: await sql('select * from wallet_balance_snapshot where site_id = ? order by id', [siteId]),
     audit: await sql('select * from audit_entry where site_id = ? order by id', [siteId]),
+    orders: await sql('select * from payment_order where site_id = ? order by id', [siteId]),
+    transfers: await sql('select * from chain_transfer where site_id = ? order by id', [siteId]),
   };
 }
 
@@ -196,5 +214,66 @@ describe('raw SQL acting in site A never reads or changes site B', () => {
     );
     expect(snapshots).toHaveLength(2);
     expect(snapshots.every((s) => s.site_id === A && s.wallet_site === A)).toBe(true);
+  });
+
+  describe('orders', () => {
+    const orders: Record<string, { customer: Scope; plan: string; order: OrderView }> = {};
+    const customerScope = (siteId: string, userId: string): Scope => ({ ...scope(siteId), actor: { userId, email: `c@${siteId}`, role: Role.CUSTOMER, siteId } });
+
+    beforeAll(async () => {
+      for (const site of [A, B]) {
+        await updateSiteSettings(scope(site), { tokenPrice: '0.5' });
+        await upsertAsset(scope(site), asset(evmAddress(), { symbol: 'SALE', decimals: 18, purpose: AssetPurpose.DISTRIBUTION }));
+        const plan = await createVestingPlan(scope(site), { name: 'p', tgeBps: 0, cliffDays: 0, periods: 1, periodDays: 1 });
+        await generateWallets(scope(site), { network: Network.ETHEREUM, count: 2 });
+        const em = deps.orm.em.fork();
+        const user = Object.assign(new User(), { site: em.getReference(Site, site), email: `customer@${site}.test`, passwordHash: 'x', role: Role.CUSTOMER });
+        await em.persist(user).flush();
+        const customer = customerScope(site, user.id);
+        const order = await createOrder(customer, { network: Network.ETHEREUM, amount: '10', payoutAddress: evmAddress(), planId: plan.id }, { idempotencyKey: 'same-key' });
+        orders[site] = { customer, plan: plan.id, order };
+      }
+      // A credited transfer in B, for the loaders to (not) find from A.
+      const b = orders[B]!.order;
+      await sql(
+        `insert into chain_transfer (id, site_id, network, tx_hash, log_index, from_address, to_address, wallet_id, asset_id, amount, block_number, block_hash, confirmations, status, order_id, seen_at, updated_at)
+         values (?, ?, 'ETHEREUM', '0xabc', 0, ?, ?, ?, ?, 1, 1, '0xdef', 1, 'UNCONFIRMED', ?, now(), now())`,
+        [randomUUID(), B, evmAddress(), b.payToAddress, b.walletId, b.asset.id, b.id],
+      );
+    });
+
+    it("createOrder: another site's plan is unknown, and the same Idempotency-Key in another site is another order", async () => {
+      const before = await siteRows(B);
+      await expect(createOrder(orders[A]!.customer, { network: Network.ETHEREUM, amount: '10', payoutAddress: evmAddress(), planId: orders[B]!.plan })).rejects.toMatchObject({ details: { field: 'planId' } });
+      expect(orders[A]!.order.id).not.toBe(orders[B]!.order.id);
+      const again = await createOrder(orders[A]!.customer, { network: Network.ETHEREUM, amount: '10', payoutAddress: orders[A]!.order.id && (await sql<{ payout_address: string }>('select payout_address from payment_order where id = ?', [orders[A]!.order.id]))[0]!.payout_address, planId: orders[A]!.plan }, { idempotencyKey: 'same-key' });
+      expect(again.id).toBe(orders[A]!.order.id);
+      expect(await siteRows(B)).toEqual(before);
+    });
+
+    it("findOrder, loadOrder, listOrders: another site's order reads as missing, even to its own customer id", async () => {
+      const b = orders[B]!.order;
+      const staffA: Scope = { ...scope(A), actor: { userId: randomUUID(), email: 'admin@a', role: Role.SITE_ADMIN, siteId: A } };
+      expect(await findOrder(staffA, b.id)).toBeNull();
+      expect(await loadOrder(staffA, b.id)).toBeNull();
+      expect(await findOrder(customerScope(A, b.customerId), b.id)).toBeNull();
+      expect((await listOrders(staffA, { first: 100 })).items.map((o) => o.id)).toEqual([orders[A]!.order.id]);
+      expect((await listOrders(staffA, { first: 100, search: b.reference })).items).toEqual([]);
+      expect((await findOrder({ ...staffA, siteId: B, em: scope(B).em }, b.id))?.id).toBe(b.id);
+    });
+
+    it("loadOrderTransfers, loadSiteUser: nothing of another site's order or customer", async () => {
+      const b = orders[B]!.order;
+      expect(await loadOrderTransfers(scope(A), b.id)).toEqual([]);
+      expect(await loadOrderTransfers(scope(B), b.id)).toHaveLength(1);
+      expect(await loadSiteUser(scope(A), b.customerId)).toBeNull();
+      expect((await loadSiteUser(scope(B), b.customerId))?.id).toBe(b.customerId);
+    });
+
+    it("orderUpdates: another site's order cannot be subscribed to", async () => {
+      const b = orders[B]!.order;
+      const staffA: Scope = { ...scope(A), actor: { userId: randomUUID(), email: 'admin@a', role: Role.SITE_ADMIN, siteId: A } };
+      await expect(orderUpdates(staffA, b.id)).rejects.toMatchObject({ reason: 'NOT_FOUND' });
+    });
   });
 });

@@ -11,7 +11,8 @@ import {
   type GraphQLObjectType,
 } from 'graphql';
 import { buildBareSchema } from '../../../src/schema/build-schema.js';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD, createSiteFixture, startTestApp, type SiteFixture, type TestApp } from '../../support/test-app.js';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD, createSiteFixture, startTestApp, type GqlResult, type SiteFixture, type TestApp } from '../../support/test-app.js';
+import { subscribeWs } from '../../support/ws-client.js';
 
 const EMAILS: Partial<Record<string, string>> = { SUPER_ADMIN: ADMIN_EMAIL, SITE_ADMIN: 'site_admin@matrix.test', OPERATOR: 'operator@matrix.test', CUSTOMER: 'customer@matrix.test' };
 
@@ -39,6 +40,13 @@ const ALLOWED: Record<string, Caller[]> = {
   'Mutation.updateSiteSettings': ['SITE_ADMIN'],
   'Query.vestingPlans': ['SITE_ADMIN', 'OPERATOR', 'CUSTOMER'],
   'Mutation.createVestingPlan': ['SITE_ADMIN'],
+  'Query.order': ['SITE_ADMIN', 'OPERATOR', 'CUSTOMER'],
+  'Query.orders': ['SITE_ADMIN', 'OPERATOR', 'CUSTOMER'],
+  'Mutation.createOrder': ['CUSTOMER'],
+  'Mutation.cancelOrder': ['SITE_ADMIN', 'OPERATOR', 'CUSTOMER'],
+  'Mutation.confirmOrderManually': ['SITE_ADMIN'],
+  'Subscription.orderUpdated': ['SITE_ADMIN', 'OPERATOR', 'CUSTOMER'],
+  'Subscription.siteOrderUpdated': ['SITE_ADMIN', 'OPERATOR'],
 };
 const CALLERS: Caller[] = ['anonymous', 'SUPER_ADMIN', 'SITE_ADMIN', 'OPERATOR', 'CUSTOMER'];
 
@@ -71,7 +79,7 @@ function sampleValue(type: GraphQLInputType): unknown {
   throw new Error(`no sample for ${String(type)}`);
 }
 
-function operationFor(kind: 'query' | 'mutation', field: GraphQLField<unknown, unknown>) {
+function operationFor(kind: Kind, field: GraphQLField<unknown, unknown>) {
   const required = field.args.filter((a) => isNonNullType(a.type));
   const varDefs = required.map((a) => `$${a.name}: ${String(a.type)}`).join(', ');
   const args = required.map((a) => `${a.name}: $${a.name}`).join(', ');
@@ -85,7 +93,8 @@ function operationFor(kind: 'query' | 'mutation', field: GraphQLField<unknown, u
 let t: TestApp;
 let site: SiteFixture;
 let tokens: Record<Caller, string | null>;
-let rootFields: { kind: 'query' | 'mutation'; key: string; field: GraphQLField<unknown, unknown> }[];
+type Kind = 'query' | 'mutation' | 'subscription';
+let rootFields: { kind: Kind; key: string; field: GraphQLField<unknown, unknown> }[];
 
 beforeAll(async () => {
   t = await startTestApp();
@@ -98,15 +107,39 @@ beforeAll(async () => {
     CUSTOMER: site.customerToken,
   };
   const schema = await buildBareSchema();
-  const roots: ['query' | 'mutation', GraphQLObjectType | null | undefined][] = [
+  const roots: [Kind, GraphQLObjectType | null | undefined][] = [
     ['query', schema.getQueryType()],
     ['mutation', schema.getMutationType()],
+    ['subscription', schema.getSubscriptionType()],
   ];
-  rootFields = roots.flatMap(([kind, type]) =>
-    Object.values(type?.getFields() ?? {}).map((field) => ({ kind, key: `${kind === 'query' ? 'Query' : 'Mutation'}.${field.name}`, field })),
-  );
+  rootFields = roots.flatMap(([kind, type]) => Object.values(type?.getFields() ?? {}).map((field) => ({ kind, key: `${type!.name}.${field.name}`, field })));
 });
 afterAll(() => t.stop());
+
+/**
+ * Runs one operation as a caller: queries and mutations over HTTP, subscriptions over graphql-ws
+ * (where an anonymous caller is refused at connect, with close code 4401). A subscription the
+ * permission layer lets through either ends with the use case's error or stays open.
+ */
+async function run(kind: Kind, query: string, variables: Record<string, unknown>, token: string | null): Promise<{ errors?: GqlResult['errors']; data?: unknown }> {
+  if (kind !== 'subscription') return t.gql(query, variables, { token });
+  if (!token) {
+    const closed = await subscribeWs(t.app.graphqlUrl, {}, query, variables).then(
+      (sub) => sub.waitEnded(2000),
+      (e: Error) => ({ closed: { code: 0, reason: e.message } }),
+    );
+    return { errors: [{ message: 'closed', extensions: { code: /4401|closed before ack/.test(JSON.stringify(closed)) ? 'UNAUTHENTICATED' : 'UNEXPECTED', reason: 'UNAUTHENTICATED' } }] };
+  }
+  const sub = await subscribeWs(t.app.graphqlUrl, { authorization: `Bearer ${token}` }, query, variables);
+  try {
+    const ended = await sub.waitEnded(500).catch(() => undefined);
+    if (ended?.closed) return { errors: [{ message: `closed ${ended.closed.code}`, extensions: { code: 'INTERNAL_SERVER_ERROR' } }] };
+    // Refused when subscribing: graphql-ws sends the errors as one `next`, then `complete`.
+    return { errors: ended?.errors ?? (sub.pending() ? (await sub.next()).errors : undefined) };
+  } finally {
+    sub.close();
+  }
+}
 
 describe('permission matrix (driven by the built schema)', () => {
   it('has a rule decision for every root field the server builds', () => {
@@ -123,7 +156,7 @@ describe('permission matrix (driven by the built schema)', () => {
         if (ALLOWED[key]?.includes(caller)) continue;
         // SUPER_ADMIN acts inside a site through x-site-id; without it, site-staff fields refuse it too.
         const { query, variables } = operationFor(kind, field);
-        const r = await t.gql(query, variables, { token: tokens[caller] });
+        const r = await run(kind, query, variables, tokens[caller]);
         const code = r.errors?.[0]?.extensions?.code;
         const expected = caller === 'anonymous' ? 'UNAUTHENTICATED' : 'FORBIDDEN';
         refusals++;
@@ -144,7 +177,7 @@ describe('permission matrix (driven by the built schema)', () => {
         const { query, variables } = operationFor(kind, field);
         // logout ends the session it is called with: give it a session of its own.
         const token = key === 'Mutation.logout' ? await t.login(EMAILS[caller]!, caller === 'SUPER_ADMIN' ? ADMIN_PASSWORD : PASSWORD) : tokens[caller];
-        const r = await t.gql(query, variables, { token });
+        const r = await run(kind, query, variables, token);
         const { code, reason } = r.errors?.[0]?.extensions ?? {};
         // Sample arguments may be refused by the use case (NOT_FOUND, BAD_USER_INPUT, a wrong password's
         // INVALID_CREDENTIALS...), but never by the permission layer, whose refusals carry reason = code.

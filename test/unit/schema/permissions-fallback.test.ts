@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { graphql } from 'graphql';
 import { Field, ObjectType, Query, Resolver, buildSchema } from 'type-graphql';
 import { Role } from '../../../src/entities/role.js';
-import { resolvers } from '../../../src/schema/build-schema.js';
+import { noSchemaPubSub, resolvers } from '../../../src/schema/build-schema.js';
 import { applyPermissions } from '../../../src/schema/permissions.js';
 import { DateTimeScalar } from '../../../src/schema/scalars/date-time.scalar.js';
 
@@ -25,7 +25,7 @@ class UnlistedResolver {
 
 describe('permissions fallback', () => {
   it('refuses a field that has no rule, for every caller, without running its resolver', async () => {
-    const schema = applyPermissions(await buildSchema({ resolvers: [...resolvers, UnlistedResolver], scalarsMap: [{ type: Date, scalar: DateTimeScalar }], validate: false }));
+    const schema = applyPermissions(await buildSchema({ resolvers: [...resolvers, UnlistedResolver], scalarsMap: [{ type: Date, scalar: DateTimeScalar }], validate: false, pubSub: noSchemaPubSub }));
     const anonymous = await graphql({ schema, source: '{ unlisted { secret } }', contextValue: { actor: null, siteId: null } });
     expect(anonymous.errors?.[0]?.originalError?.constructor.name).toBe('UnauthenticatedError');
     const superAdmin = await graphql({

@@ -80,6 +80,20 @@ describe('check-raw-sql: judging one statement', () => {
     ]);
   });
 
+  it('checks plain-row reads (reads.rows) like any other raw statement', () => {
+    const found = check(
+      [
+        "const a = reads.rows('select * from wallet where id = ?', [id]);",
+        "const b = deps.reads.rows('select * from wallet where id = ? and site_id = ?', [id, siteId]);",
+        "const c = table.rows.length;",
+      ].join('\n'),
+    );
+    expect(found.map((s) => [s.kind, s.line, s.status])).toEqual([
+      ['rows', 1, 'fail'],
+      ['rows', 2, 'site-condition'],
+    ]);
+  });
+
   it('does not take a column, alias or string for a table', () => {
     expect(tablesIn("select extract(epoch from cooling_down_until) as wallet, 'from asset' from site")).toEqual(['site']);
     expect(tablesIn('select a is distinct from b from wallet where id in (select id from asset) for update skip locked')).toEqual(['wallet', 'asset']);

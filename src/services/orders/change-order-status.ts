@@ -1,0 +1,51 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { OPEN_ORDER_STATUSES, type OrderStatus } from '../../entities/enums.js';
+import { PaymentOrder } from '../../entities/payment-order.entity.js';
+import { recordAudit } from '../audit/record-audit.js';
+import type { RequestScope } from '../auth/actor.js';
+import { transition, type SqlFragment, type TransitionResult } from '../db/transition.js';
+import type { EventBus } from '../events/pg-pubsub.js';
+import { releaseWallet } from '../wallets/release-wallet.js';
+import { publishOrderChanged } from './order-events.js';
+
+export interface OrderStatusChange {
+  orderId: string;
+  siteId: string;
+  from: readonly OrderStatus[];
+  to: OrderStatus;
+  set?: Record<string, unknown>;
+  where?: SqlFragment;
+  /** Audit action and details; the actor comes from `who`. */
+  audit: { action: string; details?: Record<string, unknown> };
+}
+
+const isOpen = (s: OrderStatus) => (OPEN_ORDER_STATUSES as readonly OrderStatus[]).includes(s);
+
+/**
+ * Every order status change goes through here, inside the caller's transaction: the conditional
+ * transition, the wallet going to its cool-down when the order leaves PENDING/CONFIRMING (so a late
+ * transfer is never credited to the next order), the audit entry and the event. A refused transition
+ * changes nothing and is returned for the caller to map.
+ */
+export async function changeOrderStatus(
+  tx: EntityManager,
+  who: Pick<RequestScope, 'actor' | 'siteId' | 'ip'>,
+  events: EventBus,
+  change: OrderStatusChange,
+): Promise<TransitionResult<PaymentOrder, OrderStatus>> {
+  const r = await transition(tx, PaymentOrder, { id: change.orderId, siteId: change.siteId, from: change.from, to: change.to, set: change.set, where: change.where });
+  if (!r.ok) return r;
+  if (isOpen(r.previous) && !isOpen(change.to)) {
+    const released = await releaseWallet(tx, change.siteId, r.row.wallet.id, change.orderId);
+    // The order held its wallet while open (allocation and order are written together); anything else is a broken invariant.
+    if (!released) throw new Error(`order ${change.orderId} left ${r.previous} but did not hold wallet ${r.row.wallet.id}`);
+  }
+  recordAudit(tx, { ...who, siteId: change.siteId }, {
+    action: change.audit.action,
+    targetType: 'PaymentOrder',
+    targetId: change.orderId,
+    details: { from: r.previous, to: change.to, ...change.audit.details },
+  });
+  await publishOrderChanged(tx, events, change.siteId, change.orderId);
+  return r;
+}
