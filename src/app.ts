@@ -6,6 +6,7 @@ import { buildDeps, type Deps } from './deps.js';
 import { createHttpApp } from './http/http-app.js';
 import { DASHBOARD_PATH } from './http/job-dashboard.js';
 import { createJobRunner, type JobRunner } from './jobs/agenda.js';
+import { startDepositWatchers } from './jobs/deposit-watcher.js';
 import { jobRegistry } from './jobs/registry.js';
 import type { Logger } from './logger.js';
 import { bootstrapAdmin, type BootstrapResult } from './services/users/bootstrap-admin.js';
@@ -75,7 +76,12 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     });
     const port = await listen(http.httpServer, config);
     const url = publicUrl(config, port);
-    if (config.role !== 'api') await jobs.startProcessing();
+    if (config.role !== 'api') {
+      await jobs.startProcessing();
+      const watchers = startDepositWatchers(deps, db.url);
+      // Stopped before the jobs and the pool: a pass in flight finishes its transaction first.
+      cleanups.unshift(() => watchers.stop());
+    }
 
     let stopped: Promise<void> | undefined;
     return {

@@ -1,5 +1,6 @@
 import { Asset } from './asset.entity.js';
 import { AuditEntry } from './audit-entry.entity.js';
+import { ChainCursor } from './chain-cursor.entity.js';
 import { ChainTransfer } from './chain-transfer.entity.js';
 import { PaymentOrder } from './payment-order.entity.js';
 import { RateLimitBucket } from './rate-limit-bucket.entity.js';
@@ -10,8 +11,8 @@ import { VestingPlan } from './vesting-plan.entity.js';
 import { WalletBalanceSnapshot } from './wallet-balance-snapshot.entity.js';
 import { Wallet } from './wallet.entity.js';
 
-export { Asset, AuditEntry, ChainTransfer, PaymentOrder, RateLimitBucket, Site, User, UserSession, VestingPlan, Wallet, WalletBalanceSnapshot };
+export { Asset, AuditEntry, ChainCursor, ChainTransfer, PaymentOrder, RateLimitBucket, Site, User, UserSession, VestingPlan, Wallet, WalletBalanceSnapshot };
 export { AssetPurpose, Network, OrderStatus, TransferStatus, WalletStatus } from './enums.js';
 export { Role } from './role.js';
 
-export const entities = [Site, User, UserSession, AuditEntry, RateLimitBucket, Asset, Wallet, WalletBalanceSnapshot, VestingPlan, PaymentOrder, ChainTransfer];
+export const entities = [Site, User, UserSession, AuditEntry, RateLimitBucket, Asset, Wallet, WalletBalanceSnapshot, VestingPlan, PaymentOrder, ChainTransfer, ChainCursor];

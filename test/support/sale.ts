@@ -2,7 +2,7 @@ import { PASSWORD, type SiteFixture, type TestApp } from './test-app.js';
 
 /** A test USDT on Ethereum (6 decimals) and the sale token paid out there (18 decimals). */
 export const ETH_USDT = '0xdAC17F958D2ee523a2206206994597C13D831ec7';
-export const ETH_SALE_TOKEN = '0x5FbDB2315678afecb367f032d93F642f64180aa3';
+export const ETH_SALE_TOKEN = '0x1234567890abcdef1234567890abcdef12345678';
 /** A valid payout address on each network. */
 export const ETH_PAYOUT = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
 export const TRON_PAYOUT = 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t';

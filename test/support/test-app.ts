@@ -38,12 +38,14 @@ export interface TestApp {
 /**
  * Starts the real server (HTTP, graphql-ws, jobs) on a free port against a fresh database.
  * `env` overrides the test defaults; `databaseUrl` points it somewhere else (e.g. through a proxy).
+ * `sameDatabaseAs` starts a second instance on another app's database instead of a fresh one (two
+ * processes of one deployment): its stop() leaves the database to its owner, so stop it first.
  */
 export async function startTestApp(
   env: Record<string, string> = {},
-  opts: { databaseUrl?: (url: string) => string | Promise<string>; argv?: string[] } = {},
+  opts: { databaseUrl?: (url: string) => string | Promise<string>; argv?: string[]; sameDatabaseAs?: TestApp } = {},
 ): Promise<TestApp> {
-  const db = await createTestDatabase();
+  const db = opts.sameDatabaseAs ? borrowedDatabase(opts.sameDatabaseAs.db) : await createTestDatabase();
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
@@ -112,6 +114,11 @@ export async function startTestApp(
       await db.drop();
     },
   };
+}
+
+/** Another app's database, used but not owned: dropping it is its owner's job. */
+function borrowedDatabase(owner: TestDatabase): TestDatabase {
+  return { url: owner.url, name: owner.name, drop: () => Promise.resolve() };
 }
 
 export interface SiteFixture {

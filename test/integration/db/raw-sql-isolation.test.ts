@@ -22,6 +22,8 @@ import { createTestDatabase, type TestDatabase } from '../../support/database.js
 import { Role } from '../../../src/entities/role.js';
 import { User } from '../../../src/entities/user.entity.js';
 import { createOrder } from '../../../src/services/orders/create-order.js';
+import { recordTransfer } from '../../../src/services/deposits/record-transfer.js';
+import { settleOrder } from '../../../src/services/deposits/settle-order.js';
 import { findOrder, loadOrder } from '../../../src/services/orders/find-order.js';
 import { listOrders } from '../../../src/services/orders/list-orders.js';
 import { loadOrderTransfers } from '../../../src/services/orders/order-transfers.js';
@@ -48,6 +50,8 @@ const COVERED: Record<string, string> = {
   'src/services/orders/order-transfers.ts': 'loadOrderTransfers',
   'src/services/orders/order-updates.ts': 'orderUpdates (and test/integration/orders/order-subscriptions.test.ts)',
   'src/services/users/load-user.ts': 'loadSiteUser',
+  'src/services/deposits/record-transfer.ts': 'recordTransfer',
+  'src/services/deposits/settle-order.ts': 'settleOrder',
 };
 
 let db: TestDatabase;
@@ -268,6 +272,16 @@ describe('raw SQL acting in site A never reads or changes site B', () => {
       expect(await loadOrderTransfers(scope(B), b.id)).toHaveLength(1);
       expect(await loadSiteUser(scope(A), b.customerId)).toBeNull();
       expect((await loadSiteUser(scope(B), b.customerId))?.id).toBe(b.customerId);
+    });
+
+    it("recordTransfer, settleOrder: a wallet claimed for site A with site B's order credits nothing in B", async () => {
+      const b = orders[B]!.order;
+      const before = await siteRows(B);
+      const wallet = { walletId: b.walletId, siteId: A, address: b.payToAddress, assetId: b.asset.id, contract: b.asset.contractAddress, orderId: b.id, orderCreatedAt: b.createdAt, confirmationsRequired: 1 };
+      const transfer = { txHash: '0xabc', logIndex: 0, from: evmAddress(), to: b.payToAddress, amount: 10_000_000n, blockNumber: 1, blockHash: '0xdef' };
+      await expect(recordTransfer(deps, Network.ETHEREUM, 5, wallet, transfer)).rejects.toThrow(/missing/);
+      await expect(deps.orm.em.fork().transactional((tx) => settleOrder(tx, deps.events, A, b.id))).rejects.toThrow(/vanished/);
+      expect(await siteRows(B)).toEqual(before);
     });
 
     it("orderUpdates: another site's order cannot be subscribed to", async () => {
