@@ -11,11 +11,17 @@ export type ProcessRole = 'api' | 'worker' | 'all';
 /** Express `trust proxy`: nobody, N hops, or a list of subnets / names (proxy-addr syntax). */
 export type TrustProxy = false | number | string[];
 
+/** What a default may look at besides the mode: the raw environment and the process role. */
+interface DefaultContext {
+  env: Readonly<Record<string, string | undefined>>;
+  role: ProcessRole;
+}
+
 interface VarSpec<T> {
   schema: z.ZodType<T, unknown>;
   doc: string;
   /** Default per mode, as raw input the schema then parses; `undefined` means "unset". */
-  default?: (mode: Mode) => string | number | boolean | undefined;
+  default?: (mode: Mode, ctx?: DefaultContext) => string | number | boolean | undefined;
   /** A secret: never defaulted in production, never printed. */
   secret?: boolean;
   /** Must be set in production even though it is not a secret. */
@@ -154,6 +160,17 @@ export const configSpec = {
     doc: 'Ethereum JSON-RPC endpoint (http(s):// or ws(s)://) for deposit detection and ERC20 balance reads. Unset: no Ethereum deposits are detected and Ethereum wallets are reported as not synced.',
     secret: true,
   }),
+  DEV_CHAIN: spec({
+    schema: z.enum(['anvil', 'off']),
+    doc: '`anvil`: `npm start` runs a local Ethereum dev chain (Foundry\'s anvil, from the optional dependency `@foundry-rs/anvil-linux-amd64`) inside the process, deploys a test USDT, points ETH_RPC_URL at it, seeds a `demo` site on first start and lets `npm run dev:pay` pay orders (README, "Try it locally"). Refused in production, with ETH_RPC_URL set, and with `--role` other than `all`. When it was only the default and anvil is not installed, the process starts without it and says so.',
+    default: (m, ctx) => (m === 'development' && !ctx?.env.ETH_RPC_URL && (ctx?.role ?? 'all') === 'all' ? 'anvil' : 'off'),
+    defaultDoc: '`anvil` in development when ETH_RPC_URL is unset and the role is `all`; `off` otherwise',
+  }),
+  DEV_CHAIN_DIR: spec({
+    schema: z.string().min(1),
+    doc: 'Where the dev chain keeps its state (anvil `--state`, kept across restarts) and the running chain\'s addresses for `npm run dev:pay`. Delete it together with EMBEDDED_PG_DIR to start over.',
+    default: () => '.data/dev-chain',
+  }),
   TRON_API_URL: spec({ schema: z.url(), doc: 'TronGrid-compatible HTTP API for TRC20 deposit detection and balance reads.', default: () => 'https://api.trongrid.io' }),
   TRON_API_KEY: spec({ schema: z.string().min(1).optional(), doc: 'TronGrid API key, sent as TRON-PRO-API-KEY.', secret: true }),
   DEPOSIT_POLL_INTERVAL_MS: spec({
@@ -190,6 +207,16 @@ export interface Config extends Readonly<EnvValues> {
   readonly role: ProcessRole;
   /** Secrets that were unset and took their development default (never in production). */
   readonly defaultedSecrets: readonly string[];
+  /** Every variable that was unset and took its default (secrets included). */
+  readonly defaulted: readonly string[];
+}
+
+export interface LoadOptions {
+  /**
+   * The URL of the dev chain this process just started (DEV_CHAIN=anvil): it becomes ETH_RPC_URL.
+   * Only with DEV_CHAIN=anvil; the environment's own ETH_RPC_URL is refused with it.
+   */
+  devChainRpcUrl?: string;
 }
 
 export class ConfigError extends Error {
@@ -209,14 +236,22 @@ export function parseRole(argv: readonly string[]): ProcessRole {
 }
 
 /** Parses and validates the environment. Throws ConfigError naming every bad or missing variable. */
-export function loadConfig(env: Record<string, string | undefined>, argv: readonly string[] = []): Config {
+export function loadConfig(env: Record<string, string | undefined>, argv: readonly string[] = [], opts: LoadOptions = {}): Config {
   const modeResult = configSpec.NODE_ENV.schema.safeParse(env.NODE_ENV ?? 'development');
   if (!modeResult.success) throw new ConfigError([`NODE_ENV must be development, production or test (got "${env.NODE_ENV}")`]);
   const mode: Mode = modeResult.data as Mode;
   const isProduction = mode === 'production';
   const problems: string[] = [];
   const defaultedSecrets: string[] = [];
+  const defaulted: string[] = [];
   const values: Record<string, unknown> = {};
+
+  let role: ProcessRole = 'all';
+  try {
+    role = parseRole(argv);
+  } catch (e) {
+    problems.push(...(e as ConfigError).problems);
+  }
 
   for (const [name, s] of Object.entries(configSpec) as [string, VarSpec<unknown>][]) {
     const raw = env[name] === '' ? undefined : env[name];
@@ -226,7 +261,8 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
         problems.push(`${name} is required in production (${s.doc})`);
         continue;
       }
-      value = s.default?.(mode);
+      value = s.default?.(mode, { env, role });
+      if (value !== undefined) defaulted.push(name);
       if (value !== undefined && s.secret) defaultedSecrets.push(name);
     }
     const parsed = s.schema.safeParse(value);
@@ -238,11 +274,17 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
     values[name] = parsed.data;
   }
 
-  let role: ProcessRole = 'all';
-  try {
-    role = parseRole(argv);
-  } catch (e) {
-    problems.push(...(e as ConfigError).problems);
+  if (values.DEV_CHAIN === 'anvil') {
+    if (isProduction) problems.push('DEV_CHAIN=anvil is a development chain with public keys: it cannot run in production (set DEV_CHAIN=off)');
+    if (values.ETH_RPC_URL !== undefined) problems.push('DEV_CHAIN=anvil provides ETH_RPC_URL itself: unset ETH_RPC_URL, or set DEV_CHAIN=off to use your endpoint');
+    if (role !== 'all') problems.push(`DEV_CHAIN=anvil runs the chain inside one process and needs --role=all (got ${role}); set DEV_CHAIN=off and ETH_RPC_URL for split roles`);
+    if (opts.devChainRpcUrl !== undefined) {
+      const url = configSpec.ETH_RPC_URL.schema.safeParse(opts.devChainRpcUrl);
+      if (url.success) values.ETH_RPC_URL = url.data;
+      else problems.push('the dev chain URL is not a URL');
+    }
+  } else if (opts.devChainRpcUrl !== undefined) {
+    problems.push('a dev chain URL was given but DEV_CHAIN is not anvil');
   }
   if (isProduction && env.WALLET_MASTER_KEYS?.includes(DEV_MASTER_KEY)) {
     problems.push('WALLET_MASTER_KEYS contains the public development key; generate your own for production');
@@ -251,7 +293,7 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
     problems.push('BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_PASSWORD must be set together in production');
   }
   if (problems.length) throw new ConfigError(problems);
-  return Object.freeze({ ...(values as EnvValues), mode, isProduction, role, defaultedSecrets });
+  return Object.freeze({ ...(values as EnvValues), mode, isProduction, role, defaultedSecrets, defaulted });
 }
 
 export function publicUrl(config: Config, port: number = config.PORT): string {

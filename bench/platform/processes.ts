@@ -83,13 +83,13 @@ export interface VestlineProcess extends ServerProcess {
 }
 
 /**
- * Vestline as deployed: `src/main.ts --role=api` with its configuration in the environment. Its
+ * Vestline as deployed: `src/main.ts --role=api` (or `worker`) with its configuration in the environment. Its
  * stdout and stderr (pino JSON lines, one per request at LOG_LEVEL=info) go to `logFile`; the URL comes
  * from the `vestline started` line.
  */
-export async function startVestlineProcess(env: Record<string, string>, logFile: string): Promise<VestlineProcess> {
+export async function startVestlineProcess(env: Record<string, string>, logFile: string, role: 'api' | 'worker' = 'api'): Promise<VestlineProcess> {
   const fd = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [...REGISTER, join(REPO_ROOT, 'src', 'main.ts'), '--role=api'], {
+  const child = spawn(process.execPath, [...REGISTER, join(REPO_ROOT, 'src', 'main.ts'), `--role=${role}`], {
     cwd: REPO_ROOT,
     env: childEnv(env),
     stdio: ['ignore', fd, fd],

@@ -13,6 +13,10 @@ export interface Metrics {
   trackRequest(req: IncomingMessage, res: ServerResponse): void;
   graphqlPlugin: ApolloServerPlugin;
   walletPoolAvailable: Gauge<'site' | 'network'>;
+  /** Deposit watcher: the last head it read, its passes, and the transfers it stored by outcome. */
+  depositHead: Gauge<'network'>;
+  depositPasses: Counter<'network' | 'outcome'>;
+  depositTransfers: Counter<'network' | 'outcome'>;
 }
 
 export function createMetrics(): Metrics {
@@ -52,6 +56,25 @@ export function createMetrics(): Metrics {
     registers: [registry],
   });
 
+  const depositHead = new Gauge({
+    name: 'vestline_deposit_watcher_head_block',
+    help: 'Latest block number the deposit watcher of a network read (on the process holding its lock).',
+    labelNames: ['network'] as const,
+    registers: [registry],
+  });
+  const depositPasses = new Counter({
+    name: 'vestline_deposit_watcher_passes_total',
+    help: 'Deposit watcher passes by network and outcome (ok, failed).',
+    labelNames: ['network', 'outcome'] as const,
+    registers: [registry],
+  });
+  const depositTransfers = new Counter({
+    name: 'vestline_deposit_transfers_total',
+    help: 'Transfers into deposit wallets by network and outcome (credited, late, revived, reorged).',
+    labelNames: ['network', 'outcome'] as const,
+    registers: [registry],
+  });
+
   const seenNames = new Set<string>();
   const opLabel = (name: string | null | undefined) => {
     if (!name) return 'anonymous';
@@ -65,6 +88,9 @@ export function createMetrics(): Metrics {
   return {
     registry,
     walletPoolAvailable,
+    depositHead,
+    depositPasses,
+    depositTransfers,
     trackRequest(req, res) {
       // Known routes only, so scanners hitting random paths cannot grow the label set.
       const route = routeOf(req);

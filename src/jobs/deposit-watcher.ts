@@ -72,6 +72,12 @@ function runLoop(w: Watcher, deps: Deps, databaseUrl: string): { stop(): Promise
     wakeNow?.();
   };
   const unsubscribe = w.subscribe(wake);
+  const record = (r: ScanReport) => {
+    const { depositHead, depositPasses, depositTransfers } = deps.metrics;
+    depositPasses.inc({ network: w.network, outcome: 'ok' });
+    if (r.head !== null) depositHead.set({ network: w.network }, r.head);
+    for (const outcome of ['credited', 'late', 'revived', 'reorged'] as const) if (r[outcome]) depositTransfers.inc({ network: w.network, outcome }, r[outcome]);
+  };
 
   // A new head cuts the wait short, except while backing off from failures.
   const sleep = (ms: number, wakeable: boolean) =>
@@ -114,6 +120,7 @@ function runLoop(w: Watcher, deps: Deps, databaseUrl: string): { stop(): Promise
       try {
         if (await holdLock()) {
           const report = await w.pass(abort.signal, Date.now() + 4 * config.DEPOSIT_POLL_INTERVAL_MS + 10_000);
+          record(report);
           if (failures) log.info({ failures }, 'deposit watcher recovered');
           failures = 0;
           if (eventful(report)) log.info(report, 'deposits scanned');
@@ -121,6 +128,7 @@ function runLoop(w: Watcher, deps: Deps, databaseUrl: string): { stop(): Promise
       } catch (err) {
         if (abort.signal.aborted) break;
         failures++;
+        deps.metrics.depositPasses.inc({ network: w.network, outcome: 'failed' });
         delay = Math.min(config.DEPOSIT_POLL_INTERVAL_MS * 2 ** failures, MAX_BACKOFF_MS);
         // Once per failure streak at warn, then quieter: a dead RPC must not flood the log.
         (failures === 1 ? log.warn.bind(log) : log.debug.bind(log))({ err, failures, retryInMs: delay }, 'deposit watcher pass failed; the next pass resumes from the stored cursor');

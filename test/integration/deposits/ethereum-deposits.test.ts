@@ -158,5 +158,8 @@ describe('Ethereum deposits (anvil)', () => {
     expect(await sql('select count(*)::int as n from chain_transfer where tx_hash = ?', [receipt.hash.toLowerCase()])).toEqual([{ n: 1 }]);
     // Failures are logged without the RPC's URL (it may carry an API key).
     expect(t.logs.filter((l) => l.includes('deposit watcher pass failed')).every((l) => !l.includes(rpc.url))).toBe(true);
+    const metrics = await (await fetch(`${t.url}/metrics`)).text();
+    expect(metrics).toMatch(/vestline_deposit_watcher_passes_total{network="ETHEREUM",outcome="failed"} [1-9]/);
+    expect(metrics).toMatch(/vestline_deposit_transfers_total{network="ETHEREUM",outcome="credited"} [1-9]/);
   }, 30_000);
 });
