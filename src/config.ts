@@ -162,7 +162,7 @@ export const configSpec = {
   }),
   DEV_CHAIN: spec({
     schema: z.enum(['anvil', 'off']),
-    doc: '`anvil`: `npm start` runs a local Ethereum dev chain (Foundry\'s anvil, from the optional dependency `@foundry-rs/anvil-linux-amd64`) inside the process, deploys a test USDT, points ETH_RPC_URL at it, seeds a `demo` site on first start and lets `npm run dev:pay` pay orders (README, "Try it locally"). Refused in production, with ETH_RPC_URL set, and with `--role` other than `all`. When it was only the default and anvil is not installed, the process starts without it and says so.',
+    doc: '`anvil`: `npm start` runs a local Ethereum chain (anvil) inside the process, deploys a test USDT, points ETH_RPC_URL at it and seeds a `demo` site on first start; `npm run dev:pay` pays orders on it (README, "Try it locally"). Refused in production, with ETH_RPC_URL set, or with a `--role` other than `all`. `npm install` brings anvil on linux-x64 (optional dependency); elsewhere install Foundry. When only the default asked for it and anvil is missing, the process starts without it and says so.',
     default: (m, ctx) => (m === 'development' && !ctx?.env.ETH_RPC_URL && (ctx?.role ?? 'all') === 'all' ? 'anvil' : 'off'),
     defaultDoc: '`anvil` in development when ETH_RPC_URL is unset and the role is `all`; `off` otherwise',
   }),

@@ -7,6 +7,8 @@ import { scanEthereum } from '../services/deposits/scan-ethereum.js';
 import { eventful, type ScanReport } from '../services/deposits/scan-report.js';
 import { scanTron } from '../services/deposits/scan-tron.js';
 
+/** After a failed pass: 1 s, 2 s, 4 s … up to a minute, whatever the poll interval. */
+const FIRST_RETRY_MS = 1000;
 const MAX_BACKOFF_MS = 60_000;
 
 export interface DepositWatchers {
@@ -21,7 +23,44 @@ interface Watcher {
   pass(signal: AbortSignal, deadline: number): Promise<ScanReport>;
   /** Calls `wake` when the chain has news (a new head), or returns null when it cannot tell. */
   subscribe(wake: () => void): (() => void) | null;
+  /** After a failed pass: drop connections that may be dead (a closed WebSocket never recovers). */
+  reset(): void;
   close(): void;
+}
+
+/**
+ * The Ethereum watcher over one EvmTransferSource, made anew after a failed pass: a WebSocket source
+ * is finished once its socket closes, and a fresh one reconnects (and subscribes to heads again).
+ */
+function ethereumWatcher(deps: Deps, rpcUrl: string): Watcher {
+  const { config } = deps;
+  const open = () => evmTransferSource(rpcUrl, { timeoutMs: config.CHAIN_READ_TIMEOUT_MS });
+  let source: EvmTransferSource = open();
+  let wakeUp: (() => void) | undefined;
+  let unsubscribe: (() => void) | null = null;
+  return {
+    network: Network.ETHEREUM,
+    pass: (signal, deadline) => scanEthereum(deps, source, { chunkBlocks: config.ETH_LOG_CHUNK_BLOCKS, firstScanBlocks: config.ETH_FIRST_SCAN_BLOCKS, deadline }, signal),
+    subscribe(wake) {
+      wakeUp = wake;
+      // A closed socket wakes the loop too: its pass fails at once and reset() reconnects.
+      source.onGone(() => wakeUp?.());
+      unsubscribe = source.onNewHead(() => wake());
+      return () => {
+        wakeUp = undefined;
+        unsubscribe?.();
+      };
+    },
+    reset() {
+      unsubscribe?.();
+      const old = source;
+      source = open();
+      old.destroy();
+      source.onGone(() => wakeUp?.());
+      unsubscribe = wakeUp ? source.onNewHead(wakeUp) : null;
+    },
+    close: () => source.destroy(),
+  };
 }
 
 /**
@@ -35,17 +74,15 @@ interface Watcher {
 export function startDepositWatchers(deps: Deps, databaseUrl: string): DepositWatchers {
   const { config, logger } = deps;
   const watchers: Watcher[] = [];
-  if (config.ETH_RPC_URL) {
-    const source: EvmTransferSource = evmTransferSource(config.ETH_RPC_URL, { timeoutMs: config.CHAIN_READ_TIMEOUT_MS });
-    watchers.push({
-      network: Network.ETHEREUM,
-      pass: (signal, deadline) => scanEthereum(deps, source, { chunkBlocks: config.ETH_LOG_CHUNK_BLOCKS, firstScanBlocks: config.ETH_FIRST_SCAN_BLOCKS, deadline }, signal),
-      subscribe: (wake) => source.onNewHead(() => wake()),
-      close: () => source.destroy(),
-    });
-  }
+  if (config.ETH_RPC_URL) watchers.push(ethereumWatcher(deps, config.ETH_RPC_URL));
   const tron = tronTransferSource(config.TRON_API_URL, { apiKey: config.TRON_API_KEY });
-  watchers.push({ network: Network.TRON, pass: (signal, deadline) => scanTron(deps, tron, { deadline }, signal), subscribe: () => null, close: () => undefined });
+  watchers.push({
+    network: Network.TRON,
+    pass: (signal, deadline) => scanTron(deps, tron, { deadline }, signal),
+    subscribe: () => null,
+    reset: () => undefined,
+    close: () => undefined,
+  });
 
   const loops = watchers.map((w) => runLoop(w, deps, databaseUrl));
   logger.info({ networks: watchers.map((w) => w.network), intervalMs: config.DEPOSIT_POLL_INTERVAL_MS }, 'deposit watchers started');
@@ -128,8 +165,9 @@ function runLoop(w: Watcher, deps: Deps, databaseUrl: string): { stop(): Promise
       } catch (err) {
         if (abort.signal.aborted) break;
         failures++;
+        w.reset();
         deps.metrics.depositPasses.inc({ network: w.network, outcome: 'failed' });
-        delay = Math.min(config.DEPOSIT_POLL_INTERVAL_MS * 2 ** failures, MAX_BACKOFF_MS);
+        delay = Math.min(FIRST_RETRY_MS * 2 ** (failures - 1), MAX_BACKOFF_MS);
         // Once per failure streak at warn, then quieter: a dead RPC must not flood the log.
         (failures === 1 ? log.warn.bind(log) : log.debug.bind(log))({ err, failures, retryInMs: delay }, 'deposit watcher pass failed; the next pass resumes from the stored cursor');
       }

@@ -38,6 +38,8 @@ export interface EvmTransferSource {
    * number can come again. Nothing comes once the socket is gone (ethers does not reconnect).
    */
   onNewHead(onHead: (blockNumber: number) => void): (() => void) | null;
+  /** Calls `onGone` once when the source can no longer be used (its WebSocket closed, or destroy()). */
+  onGone(onGone: (reason: Error) => void): void;
   destroy(): void;
 }
 
@@ -62,11 +64,13 @@ export function evmTransferSource(rpcUrl: string, opts: EvmTransferSourceOptions
   // promise, which would keep a reaction per call for the life of the source.
   let gone: Error | undefined;
   const inFlight = new Set<(e: Error) => void>();
+  const goneListeners: ((e: Error) => void)[] = [];
   const die = (e: Error): void => {
     if (gone) return;
     gone = e;
     for (const fail of inFlight) fail(e);
     inFlight.clear();
+    for (const listener of goneListeners.splice(0)) listener(e);
   };
 
   const websocket = url.protocol === 'ws:' || url.protocol === 'wss:';
@@ -183,6 +187,11 @@ export function evmTransferSource(rpcUrl: string, opts: EvmTransferSourceOptions
         active = false;
         void subscribed.then(() => provider.off('block', listener)).catch(() => undefined);
       };
+    },
+
+    onGone(listener) {
+      if (gone) listener(gone);
+      else goneListeners.push(listener);
     },
 
     destroy() {
