@@ -70,13 +70,16 @@ function readSaleTerms(scope: Scope, siteId: string, payNetwork: Network, payout
 
 /** Amount in payment base units against a NUMERIC(38,18) limit in whole units, exactly. */
 function compareToLimit(amount: bigint, decimals: number, limitColumn: string): number {
-  const scaled = amount * 10n ** BigInt(PRICE_SCALE - decimals);
-  const limit = priceFromColumn(limitColumn).units;
-  return scaled < limit ? -1 : scaled > limit ? 1 : 0;
+  // Both sides at the finer of the two scales (an asset may have more than 18 decimals).
+  const scale = Math.max(PRICE_SCALE, decimals);
+  const a = amount * 10n ** BigInt(scale - decimals);
+  const limit = priceFromColumn(limitColumn).units * 10n ** BigInt(scale - PRICE_SCALE);
+  return a < limit ? -1 : a > limit ? 1 : 0;
 }
 
-function requestHash(input: CreateOrderInput, amount: bigint, payoutAddress: string): string {
-  return createHash('sha256').update(JSON.stringify([input.network, amount.toString(), payoutAddress, input.planId])).digest('hex');
+/** The request as sent (payout address canonical): a retry with the same key must send the same. */
+function requestHash(input: CreateOrderInput, payoutAddress: string): string {
+  return createHash('sha256').update(JSON.stringify([input.network, input.amount, payoutAddress, input.planId])).digest('hex');
 }
 
 /**
@@ -94,6 +97,24 @@ export async function createOrder(scope: Scope, input: CreateOrderInput, opts: {
   if (!Object.values(Network).includes(input.network)) throw new InvalidInputError('network is not a supported network', { field: 'network' });
   if (!isUuid(input.planId)) throw new InvalidInputError('planId names no vesting plan of this site', { field: 'planId' });
   const payout = addressWithNetwork(input.payoutAddress, 'payoutAddress');
+
+  // A retry returns the first answer even if the sale terms changed since.
+  const hash = key === null ? null : requestHash(input, payout.address);
+
+  const replay = async (): Promise<OrderView | null> => {
+    if (key === null) return null;
+    const [prior] = await scope.deps.reads.rows<{ id: string; idempotency_hash: string }>(
+      `select id, idempotency_hash from payment_order
+       where site_id = ? and customer_id = ? and idempotency_key = ? and created_at > now() - make_interval(hours => ?)`,
+      [siteId, customerId, key, IDEMPOTENCY_WINDOW_HOURS],
+    );
+    if (!prior) return null;
+    if (prior.idempotency_hash !== hash) throw new IdempotencyKeyReusedError();
+    return findOrder(scope, prior.id);
+  };
+
+  const earlier = await replay();
+  if (earlier) return earlier;
 
   const [terms] = await readSaleTerms(scope, siteId, input.network, payout.network, input.planId);
   if (!terms) throw new SaleNotOpenError('This site does not exist');
@@ -115,22 +136,6 @@ export async function createOrder(scope: Scope, input: CreateOrderInput, opts: {
   }
   const tokens = tokensForPayment(amount, terms.pay_decimals, priceFromColumn(terms.token_price), terms.dist_decimals);
   if (tokens === 0n) throw new InvalidInputError('amount buys less than the smallest unit of the token at the current price', { field: 'amount' });
-  const hash = key === null ? null : requestHash(input, amount, payout.address);
-
-  const replay = async (): Promise<OrderView | null> => {
-    if (key === null) return null;
-    const [prior] = await scope.deps.reads.rows<{ id: string; idempotency_hash: string }>(
-      `select id, idempotency_hash from payment_order
-       where site_id = ? and customer_id = ? and idempotency_key = ? and created_at > now() - make_interval(hours => ?)`,
-      [siteId, customerId, key, IDEMPOTENCY_WINDOW_HOURS],
-    );
-    if (!prior) return null;
-    if (prior.idempotency_hash !== hash) throw new IdempotencyKeyReusedError();
-    return findOrder(scope, prior.id);
-  };
-
-  const earlier = await replay();
-  if (earlier) return earlier;
 
   try {
     return await scope.em.transactional(async (tx) => {

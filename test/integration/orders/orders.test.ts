@@ -128,6 +128,31 @@ describe('payment orders', () => {
     expect(later.data!.createOrder.id).not.toBe(first.data!.createOrder.id);
   });
 
+  it('replays a keyed order even after the sale terms changed, and applies new terms to a new key', async () => {
+    const first = await create({ amount: '500' }, { key: 'order-key-terms' });
+    const admin = { token: site.adminToken };
+    await t.gql('mutation { updateSiteSettings(input: { maxOrderAmount: "400" }) { id } }', {}, admin);
+    try {
+      expect((await create({ amount: '500' }, { key: 'order-key-terms' })).data!.createOrder.id).toBe(first.data!.createOrder.id);
+      expect((await create({ amount: '500' }, { key: 'order-key-terms-2' })).errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'amount' });
+    } finally {
+      await t.gql('mutation { updateSiteSettings(input: { maxOrderAmount: "100000" }) { id } }', {}, admin);
+    }
+  });
+
+  it('checks the order limits exactly for a payment asset with more than 18 decimals', async () => {
+    const wide = await createSiteFixture(t, 'orders-wide');
+    const admin = { token: wide.adminToken };
+    const plan = await openSale(t, wide, { wallets: 2, slug: 'orders-wide', confirmations: 1 });
+    // Orders pay in the oldest active PAYMENT asset: deactivate the 6-decimal one, add a 24-decimal one.
+    await t.gql('mutation($i:AssetInput!){upsertAsset(input:$i){id}}', { i: { network: 'ETHEREUM', symbol: 'USDT', decimals: 6, contractAddress: '0xdAC17F958D2ee523a2206206994597C13D831ec7', purpose: 'PAYMENT', confirmationsRequired: 1, active: false } }, admin);
+    await t.gql('mutation($i:AssetInput!){upsertAsset(input:$i){id}}', { i: { network: 'ETHEREUM', symbol: 'WIDE', decimals: 24, contractAddress: '0x00000000000000000000000000000000000000aa', purpose: 'PAYMENT', confirmationsRequired: 1, active: true } }, admin);
+    const order = (amount: string) => t.gql<{ createOrder: { amountExpected: string } }>(CREATE, { i: { network: 'ETHEREUM', amount, payoutAddress: ETH_PAYOUT, planId: plan.planId } }, { token: wide.customerToken });
+    expect((await order('10.000000000000000000000001')).data!.createOrder.amountExpected).toBe('10.000000000000000000000001');
+    expect((await order('9.999999999999999999999999')).errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'amount' });
+    expect((await order('100000.000000000000000000000001')).errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'amount' });
+  });
+
   it('refuses a malformed Idempotency-Key', async () => {
     const r = await create({}, { key: 'x'.repeat(256) });
     expect(r.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
