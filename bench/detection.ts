@@ -14,7 +14,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { startAnvil, type Anvil, type DeployedToken } from '../test/support/anvil.js';
+import { startAnvil, type Anvil, type DeployedToken } from '../src/dev/anvil.js';
 import { freshDatabase } from './fresh-database.js';
 import { startVestlineProcess, type VestlineProcess } from './platform/processes.js';
 

@@ -34,3 +34,19 @@ export enum TransferStatus {
   /** Its block left the canonical chain before it was confirmed: never counted. */
   REORGED = 'REORGED',
 }
+
+export enum AllocationStatus {
+  ACTIVE = 'ACTIVE',
+  COMPLETED = 'COMPLETED',
+  REVOKED = 'REVOKED',
+}
+
+export enum ReleaseStatus {
+  LOCKED = 'LOCKED',
+  UNLOCKED = 'UNLOCKED',
+  PROCESSING = 'PROCESSING',
+  RELEASED = 'RELEASED',
+  FAILED = 'FAILED',
+  /** Dropped by revokeAllocation before it was paid out. Kept for the record, never shown by the API. */
+  CANCELLED = 'CANCELLED',
+}

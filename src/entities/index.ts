@@ -1,3 +1,4 @@
+import { Allocation } from './allocation.entity.js';
 import { Asset } from './asset.entity.js';
 import { AuditEntry } from './audit-entry.entity.js';
 import { ChainCursor } from './chain-cursor.entity.js';
@@ -8,11 +9,12 @@ import { Site } from './site.entity.js';
 import { UserSession } from './user-session.entity.js';
 import { User } from './user.entity.js';
 import { VestingPlan } from './vesting-plan.entity.js';
+import { VestingRelease } from './vesting-release.entity.js';
 import { WalletBalanceSnapshot } from './wallet-balance-snapshot.entity.js';
 import { Wallet } from './wallet.entity.js';
 
-export { Asset, AuditEntry, ChainCursor, ChainTransfer, PaymentOrder, RateLimitBucket, Site, User, UserSession, VestingPlan, Wallet, WalletBalanceSnapshot };
-export { AssetPurpose, Network, OrderStatus, TransferStatus, WalletStatus } from './enums.js';
+export { Allocation, Asset, AuditEntry, ChainCursor, ChainTransfer, PaymentOrder, RateLimitBucket, Site, User, UserSession, VestingPlan, VestingRelease, Wallet, WalletBalanceSnapshot };
+export { AllocationStatus, AssetPurpose, Network, OrderStatus, ReleaseStatus, TransferStatus, WalletStatus } from './enums.js';
 export { Role } from './role.js';
 
-export const entities = [Site, User, UserSession, AuditEntry, RateLimitBucket, Asset, Wallet, WalletBalanceSnapshot, VestingPlan, PaymentOrder, ChainTransfer, ChainCursor];
+export const entities = [Site, User, UserSession, AuditEntry, RateLimitBucket, Asset, Wallet, WalletBalanceSnapshot, VestingPlan, PaymentOrder, ChainTransfer, ChainCursor, Allocation, VestingRelease];

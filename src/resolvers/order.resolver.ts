@@ -17,6 +17,8 @@ import { orderUpdates, siteOrderUpdates } from '../services/orders/order-updates
 import { loadOrderTransfers } from '../services/orders/order-transfers.js';
 import type { OrderView } from '../services/orders/order-view.js';
 import { loadSiteUser } from '../services/users/load-user.js';
+import { loadOrderAllocation } from '../services/vesting/find-allocation.js';
+import { AllocationType, toAllocationType } from '../schema/vesting/allocation.type.js';
 
 type SubscriptionData = SubscribeResolverData<unknown, { id: string }, GraphQLContext>;
 
@@ -69,6 +71,12 @@ export class OrderResolver {
   })
   siteOrderUpdated(@Root() order: OrderView): PaymentOrderType {
     return toPaymentOrderType(order);
+  }
+
+  @FieldResolver(() => AllocationType, { nullable: true })
+  async allocation(@Root() order: PaymentOrderType, @Ctx() ctx: GraphQLContext): Promise<AllocationType | null> {
+    const a = await loadOrderAllocation(ctx, order.id);
+    return a ? toAllocationType(a) : null;
   }
 
   @FieldResolver(() => [ChainTransferType])

@@ -5,6 +5,7 @@ import { AuthErrorCode } from '../services/auth/errors.js';
 import type { ErrorCode } from '../services/error-codes.js';
 import { CommonErrorCode, DomainError } from '../services/errors.js';
 import { OrderErrorCode } from '../services/orders/errors.js';
+import { VestingErrorCode } from '../services/vesting/errors.js';
 import { SiteErrorCode } from '../services/sites/errors.js';
 import { UserErrorCode } from '../services/users/errors.js';
 import { VestingPlanErrorCode } from '../services/vesting-plans/errors.js';
@@ -33,6 +34,7 @@ const CATEGORY: Record<ErrorCode, ErrorCategory> = {
   [OrderErrorCode.SALE_NOT_OPEN]: 'CONFLICT',
   [OrderErrorCode.ORDER_STATUS_CONFLICT]: 'CONFLICT',
   [OrderErrorCode.IDEMPOTENCY_KEY_REUSED]: 'CONFLICT',
+  [VestingErrorCode.ALLOCATION_STATUS_CONFLICT]: 'CONFLICT',
 };
 
 export function categoryOf(e: DomainError): ErrorCategory {

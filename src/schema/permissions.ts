@@ -55,6 +55,10 @@ export const permissionRules = {
     // A customer sees only its own orders (services/orders/order-view.ts, visibleOrders).
     order: siteMember,
     orders: siteMember,
+    // A customer sees only allocations (and their releases) it is the beneficiary of.
+    allocation: siteMember,
+    allocations: siteMember,
+    releases: siteMember,
   },
   Mutation: {
     login: allow,
@@ -71,11 +75,13 @@ export const permissionRules = {
     // A customer cancels only its own PENDING order (services/orders/cancel-order.ts).
     cancelOrder: siteMember,
     confirmOrderManually: siteAdmin,
+    revokeAllocation: siteAdmin,
   },
   Subscription: {
     // The order's customer or staff; checked again for every event (services/orders/order-updates.ts).
     orderUpdated: siteMember,
     siteOrderUpdated: siteStaff,
+    releaseUpdated: siteStaff,
   },
 };
 

@@ -3,10 +3,11 @@ import type { AssetErrorCode } from './assets/errors.js';
 import type { AuthErrorCode } from './auth/errors.js';
 import type { CommonErrorCode } from './errors.js';
 import type { OrderErrorCode } from './orders/errors.js';
+import type { VestingErrorCode } from './vesting/errors.js';
 import type { SiteErrorCode } from './sites/errors.js';
 import type { UserErrorCode } from './users/errors.js';
 import type { VestingPlanErrorCode } from './vesting-plans/errors.js';
 import type { WalletErrorCode } from './wallets/errors.js';
 
 /** Every reason a DomainError can carry. A new domain adds its enum here and to the table in schema/error-map.ts. */
-export type ErrorCode = CommonErrorCode | AuthErrorCode | SiteErrorCode | UserErrorCode | AssetErrorCode | WalletErrorCode | VestingPlanErrorCode | OrderErrorCode;
+export type ErrorCode = CommonErrorCode | AuthErrorCode | SiteErrorCode | UserErrorCode | AssetErrorCode | WalletErrorCode | VestingPlanErrorCode | OrderErrorCode | VestingErrorCode;

@@ -58,6 +58,8 @@ export interface KeysetQuery {
   siteId: string | null;
   /** Timestamp column of the paged table the page is ordered by (newest first), with `id` as tie-break. */
   timeColumn: string;
+  /** Oldest first instead (e.g. releases by unlock time). */
+  ascending?: boolean;
   /** Further conditions (filters), each with its own parameters. */
   where?: SqlFragment[];
   first: number;
@@ -81,11 +83,12 @@ export async function keysetRows<R extends object>(reads: PlainReads, q: KeysetQ
   const site = q.siteId === null ? 'is null' : '= ?';
   const filters = (q.where ?? []).map((c) => ` and ${c.sql}`).join('');
   const params = [...(q.siteId === null ? [] : [q.siteId]), ...(q.where ?? []).flatMap((c) => c.params ?? [])];
-  const after = cursor ? ` and (${a}.${q.timeColumn}, ${a}.id) < (?, ?)` : '';
+  const after = cursor ? ` and (${a}.${q.timeColumn}, ${a}.id) ${q.ascending ? '>' : '<'} (?, ?)` : '';
+  const direction = q.ascending ? 'asc' : 'desc';
   const [rows, total] = await Promise.all([
     reads.rows<R & { keyset_at: Date | string; keyset_id: string }>(
       `select ${q.columns}, ${a}.${q.timeColumn} as keyset_at, ${a}.id as keyset_id from ${q.from}
-       where ${a}.site_id ${site}${filters}${after} order by ${a}.${q.timeColumn} desc, ${a}.id desc limit ?`,
+       where ${a}.site_id ${site}${filters}${after} order by ${a}.${q.timeColumn} ${direction}, ${a}.id ${direction} limit ?`,
       [...params, ...(cursor ? [cursor.at, cursor.id] : []), first + 1],
     ),
     q.withTotal

@@ -1,10 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { OPEN_ORDER_STATUSES, type OrderStatus } from '../../entities/enums.js';
+import { OPEN_ORDER_STATUSES, OrderStatus } from '../../entities/enums.js';
 import { PaymentOrder } from '../../entities/payment-order.entity.js';
 import { recordAudit } from '../audit/record-audit.js';
 import type { RequestScope } from '../auth/actor.js';
 import { transition, type SqlFragment, type TransitionResult } from '../db/transition.js';
 import type { EventBus } from '../events/pg-pubsub.js';
+import { createAllocationForOrder } from '../vesting/create-allocation.js';
 import { releaseWallet } from '../wallets/release-wallet.js';
 import { publishOrderChanged } from './order-events.js';
 
@@ -24,7 +25,8 @@ const isOpen = (s: OrderStatus) => (OPEN_ORDER_STATUSES as readonly OrderStatus[
 /**
  * Every order status change goes through here, inside the caller's transaction: the conditional
  * transition, the wallet going to its cool-down when the order leaves PENDING/CONFIRMING (so a late
- * transfer is never credited to the next order), the audit entry and the event. A refused transition
+ * transfer is never credited to the next order), the allocation when it becomes PAID, the audit entry
+ * and the event. A refused transition
  * changes nothing and is returned for the caller to map.
  */
 export async function changeOrderStatus(
@@ -40,6 +42,8 @@ export async function changeOrderStatus(
     // The order held its wallet while open (allocation and order are written together); anything else is a broken invariant.
     if (!released) throw new Error(`order ${change.orderId} left ${r.previous} but did not hold wallet ${r.row.wallet.id}`);
   }
+  // PAID and its allocation commit together: a crash in between can neither lose nor double it.
+  if (change.to === OrderStatus.PAID) await createAllocationForOrder(tx, who, change.siteId, change.orderId);
   recordAudit(tx, { ...who, siteId: change.siteId }, {
     action: change.audit.action,
     targetType: 'PaymentOrder',

@@ -24,6 +24,11 @@ import { User } from '../../../src/entities/user.entity.js';
 import { createOrder } from '../../../src/services/orders/create-order.js';
 import { recordTransfer } from '../../../src/services/deposits/record-transfer.js';
 import { settleOrder } from '../../../src/services/deposits/settle-order.js';
+import { confirmOrderManually } from '../../../src/services/orders/confirm-order-manually.js';
+import { createAllocationForOrder } from '../../../src/services/vesting/create-allocation.js';
+import { findAllocation, loadAllocation, loadOrderAllocation } from '../../../src/services/vesting/find-allocation.js';
+import { findReleases, listReleases, loadAllocationReleases } from '../../../src/services/vesting/list-releases.js';
+import { revokeAllocation } from '../../../src/services/vesting/revoke-allocation.js';
 import { findOrder, loadOrder } from '../../../src/services/orders/find-order.js';
 import { listOrders } from '../../../src/services/orders/list-orders.js';
 import { loadOrderTransfers } from '../../../src/services/orders/order-transfers.js';
@@ -52,6 +57,10 @@ const COVERED: Record<string, string> = {
   'src/services/users/load-user.ts': 'loadSiteUser',
   'src/services/deposits/record-transfer.ts': 'recordTransfer',
   'src/services/deposits/settle-order.ts': 'settleOrder',
+  'src/services/vesting/create-allocation.ts': 'createAllocationForOrder',
+  'src/services/vesting/find-allocation.ts': 'loadAllocation, loadOrderAllocation, findAllocation',
+  'src/services/vesting/list-releases.ts': 'listReleases, findReleases, loadAllocationReleases',
+  'src/services/vesting/revoke-allocation.ts': 'revokeAllocation',
 };
 
 let db: TestDatabase;
@@ -77,6 +86,8 @@ async function siteRows(siteId: string) {
     audit: await sql('select * from audit_entry where site_id = ? order by id', [siteId]),
     orders: await sql('select * from payment_order where site_id = ? order by id', [siteId]),
     transfers: await sql('select * from chain_transfer where site_id = ? order by id', [siteId]),
+    allocations: await sql('select * from allocation where site_id = ? order by id', [siteId]),
+    releases: await sql('select * from vesting_release where site_id = ? order by id', [siteId]),
   };
 }
 
@@ -281,6 +292,28 @@ describe('raw SQL acting in site A never reads or changes site B', () => {
       const transfer = { txHash: '0xabc', logIndex: 0, from: evmAddress(), to: b.payToAddress, amount: 10_000_000n, blockNumber: 1, blockHash: '0xdef' };
       await expect(recordTransfer(deps, Network.ETHEREUM, 5, wallet, transfer)).rejects.toThrow(/missing/);
       await expect(deps.orm.em.fork().transactional((tx) => settleOrder(tx, deps.events, A, b.id))).rejects.toThrow(/vanished/);
+      expect(await siteRows(B)).toEqual(before);
+    });
+
+    it("createAllocationForOrder and the allocation reads: nothing of another site's paid order", async () => {
+      const b = orders[B]!.order;
+      // Staff of a site, acting as that site's (real) user so the audit entries have an actor.
+      const staff = (siteId: string): Scope => ({ ...scope(siteId), actor: { ...orders[siteId]!.customer.actor!, role: Role.SITE_ADMIN } });
+      await confirmOrderManually(staff(B), { id: b.id, reason: 'paid' });
+      const before = await siteRows(B);
+      // Site A asking for B's order: refused, nothing written anywhere.
+      await expect(deps.orm.em.fork().transactional((tx) => createAllocationForOrder(tx, { actor: null, ip: null }, A, b.id))).rejects.toThrow(/not PAID in site/);
+      const allocationB = (await loadOrderAllocation(staff(B), b.id))!;
+      expect(allocationB).not.toBeNull();
+      expect(await loadOrderAllocation(staff(A), b.id)).toBeNull();
+      expect(await loadAllocation(staff(A), allocationB.id)).toBeNull();
+      expect(await findAllocation(staff(A), allocationB.id)).toBeNull();
+      expect((await listReleases(staff(A), { first: 100 })).items).toEqual([]);
+      expect((await listReleases(staff(B), { first: 100 })).items.length).toBeGreaterThan(0);
+      const releaseIds = (await listReleases(staff(B), { first: 100 })).items.map((r) => r.id);
+      expect(await findReleases(staff(A), releaseIds)).toEqual([]);
+      expect(await loadAllocationReleases(scope(A), allocationB.id)).toEqual([]);
+      await expect(revokeAllocation(staff(A), { id: allocationB.id, reason: 'x' })).rejects.toMatchObject({ reason: 'NOT_FOUND' });
       expect(await siteRows(B)).toEqual(before);
     });
 

@@ -47,6 +47,11 @@ const ALLOWED: Record<string, Caller[]> = {
   'Mutation.confirmOrderManually': ['SITE_ADMIN'],
   'Subscription.orderUpdated': ['SITE_ADMIN', 'OPERATOR', 'CUSTOMER'],
   'Subscription.siteOrderUpdated': ['SITE_ADMIN', 'OPERATOR'],
+  'Query.allocation': ['SITE_ADMIN', 'OPERATOR', 'CUSTOMER'],
+  'Query.allocations': ['SITE_ADMIN', 'OPERATOR', 'CUSTOMER'],
+  'Query.releases': ['SITE_ADMIN', 'OPERATOR', 'CUSTOMER'],
+  'Mutation.revokeAllocation': ['SITE_ADMIN'],
+  'Subscription.releaseUpdated': ['SITE_ADMIN', 'OPERATOR'],
 };
 const CALLERS: Caller[] = ['anonymous', 'SUPER_ADMIN', 'SITE_ADMIN', 'OPERATOR', 'CUSTOMER'];
 
