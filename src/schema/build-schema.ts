@@ -14,6 +14,7 @@ import { VestingPlanResolver } from '../resolvers/vesting-plan.resolver.js';
 import { WalletResolver } from '../resolvers/wallet.resolver.js';
 import { applyPermissions } from './permissions.js';
 import { DateTimeScalar } from './scalars/date-time.scalar.js';
+import { validateArgs } from './validate-args.js';
 
 /**
  * type-graphql insists on a PubSub once there are subscriptions, but ours each bring their own
@@ -36,7 +37,7 @@ export function buildBareSchema(): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers,
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
-    validate: { forbidUnknownValues: false },
+    validateFn: validateArgs,
     pubSub: noSchemaPubSub,
     emitSchemaFile: false,
   });

@@ -51,6 +51,7 @@ const COVERED: Record<string, string> = {
   'src/services/wallets/sync-balances.ts': 'syncWalletBalances with a site',
   'src/services/pagination.ts': 'listWallets and listAuditLog (keysetRows), listOrders',
   'src/services/orders/create-order.ts': 'createOrder (sale terms, idempotency keys)',
+  'src/services/audit/record-audit.ts': "insertAudit, through createOrder: the entry is the scope's site's",
   'src/services/orders/find-order.ts': 'findOrder, loadOrder',
   'src/services/orders/order-transfers.ts': 'loadOrderTransfers',
   'src/services/orders/order-updates.ts': 'orderUpdates (and test/integration/orders/order-subscriptions.test.ts)',
@@ -263,6 +264,10 @@ describe('raw SQL acting in site A never reads or changes site B', () => {
       expect(orders[A]!.order.id).not.toBe(orders[B]!.order.id);
       const again = await createOrder(orders[A]!.customer, { network: Network.ETHEREUM, amount: '10', payoutAddress: orders[A]!.order.id && (await sql<{ payout_address: string }>('select payout_address from payment_order where id = ?', [orders[A]!.order.id]))[0]!.payout_address, planId: orders[A]!.plan }, { idempotencyKey: 'same-key' });
       expect(again.id).toBe(orders[A]!.order.id);
+      // A new order of A (plain inserts, insertAudit): its rows and audit entry are A's.
+      const fresh = await createOrder(orders[A]!.customer, { network: Network.ETHEREUM, amount: '10', payoutAddress: evmAddress(), planId: orders[A]!.plan });
+      expect(await sql('select site_id from payment_order where id = ?', [fresh.id])).toEqual([{ site_id: A }]);
+      expect(await sql(`select site_id from audit_entry where target_id = ? and action = 'order.created'`, [fresh.id])).toEqual([{ site_id: A }]);
       expect(await siteRows(B)).toEqual(before);
     });
 
@@ -272,7 +277,9 @@ describe('raw SQL acting in site A never reads or changes site B', () => {
       expect(await findOrder(staffA, b.id)).toBeNull();
       expect(await loadOrder(staffA, b.id)).toBeNull();
       expect(await findOrder(customerScope(A, b.customerId), b.id)).toBeNull();
-      expect((await listOrders(staffA, { first: 100 })).items.map((o) => o.id)).toEqual([orders[A]!.order.id]);
+      const listed = (await listOrders(staffA, { first: 100 })).items;
+      expect(listed.map((o) => o.id)).toContain(orders[A]!.order.id);
+      expect(listed.every((o) => o.siteId === A)).toBe(true);
       expect((await listOrders(staffA, { first: 100, search: b.reference })).items).toEqual([]);
       expect((await findOrder({ ...staffA, siteId: B, em: scope(B).em }, b.id))?.id).toBe(b.id);
     });
