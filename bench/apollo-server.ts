@@ -3,6 +3,7 @@ import { startStandaloneServer } from '@apollo/server/standalone';
 import { GraphQLScalarType } from 'graphql';
 import pg from 'pg';
 import { readAuditLog, readMe, readSites, readWallets } from './reference-queries.js';
+import { readOrders } from './orders/reference-orders.js';
 import { isEntry, runAsChild, type ReferenceServer } from './reference-child.js';
 
 /**
@@ -95,11 +96,50 @@ export const typeDefs = /* GraphQL */ `
     pageInfo: PageInfo!
   }
 
+  enum OrderStatus {
+    PENDING
+    CONFIRMING
+    PAID
+    UNDERPAID
+    EXPIRED
+    CANCELLED
+  }
+
+  type Asset {
+    symbol: String!
+    decimals: Int!
+  }
+
+  # The fields bench/orders.ts reads (amounts already in their asset's decimals).
+  type PaymentOrder {
+    id: ID!
+    reference: String!
+    status: OrderStatus!
+    network: Network!
+    asset: Asset!
+    payToAddress: String!
+    amountExpected: Decimal!
+    amountReceived: Decimal!
+    tokenAmount: Decimal!
+    createdAt: DateTime!
+  }
+
+  type PaymentOrderEdge {
+    node: PaymentOrder!
+    cursor: String!
+  }
+
+  type PaymentOrderConnection {
+    edges: [PaymentOrderEdge!]!
+    pageInfo: PageInfo!
+  }
+
   type Query {
     me: User
     sites: [Site!]!
     wallets(first: Int = 50): WalletConnection!
     auditLog(first: Int = 50): AuditEntryConnection!
+    orders(first: Int = 50): PaymentOrderConnection!
   }
 `;
 
@@ -125,6 +165,7 @@ export async function startApolloReference(databaseUrl: string, poolMax: number)
       sites: () => readSites(pool),
       wallets: (_: unknown, args: { first: number }, ctx: Context) => readWallets(pool, requireSite(ctx), args.first),
       auditLog: (_: unknown, args: { first: number }, ctx: Context) => readAuditLog(pool, requireSite(ctx), args.first),
+      orders: (_: unknown, args: { first: number }, ctx: Context) => readOrders(pool, requireSite(ctx), args.first),
     },
   };
   const server = new ApolloServer<Context>({ typeDefs, resolvers });

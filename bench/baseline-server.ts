@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { readAuditLog, readMe, readSites, readWallets } from './reference-queries.js';
+import { createOrderBare, readOrders } from './orders/reference-orders.js';
 import { isEntry, runAsChild, type ReferenceServer } from './reference-child.js';
 
 /**
@@ -12,8 +13,11 @@ import { isEntry, runAsChild, type ReferenceServer } from './reference-child.js'
  *   POST /sites             -> {"data":{"sites":[{id,slug,name,createdAt}]}}
  *   POST /wallets/<siteId>  -> {"data":{"wallets":{edges:[{node:{…},cursor}],pageInfo:{…}}}}
  *   POST /audit/<siteId>    -> {"data":{"auditLog":{edges:[{node:{…},cursor}],pageInfo:{…}}}}
- * The request body is read and ignored, so every server receives the same bytes. The answer is
- * `JSON.stringify(body) + "\n"`, as Apollo Server writes it, so the bytes match too.
+ *   POST /orders/<siteId>   -> {"data":{"orders":{edges:[{node:{…},cursor}],pageInfo:{…}}}}   (bench/orders.ts)
+ *   POST /create-order/<siteId>/<customerId> -> {"data":{"createOrder":{…}}}, the order written in one
+ *                           transaction (bench/orders/reference-orders.ts; input from the body's variables.i)
+ * The request body is read and ignored (except by /create-order), so every server receives the same
+ * bytes. The answer is `JSON.stringify(body) + "\n"`, as Apollo Server writes it, so the bytes match too.
  *
  * As a process (the platform bench):
  *   DATABASE_URL=… BENCH_POOL_MAX=10 node --import @swc-node/register/esm-register bench/baseline-server.ts
@@ -26,8 +30,14 @@ export async function startBaselineServer(databaseUrl: string, poolMax: number):
   const pool = new pg.Pool({ connectionString: databaseUrl, max: poolMax });
 
   async function answer(req: IncomingMessage): Promise<{ status: number; body: unknown }> {
+    const [, route, id, customerId] = (req.url ?? '').split('/');
+    if (route === 'create-order' && id && customerId) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const ip = req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? null;
+      return createOrderBare(pool, id, customerId, ip, Buffer.concat(chunks).toString('utf8'));
+    }
     for await (const _chunk of req); // drain the body
-    const [, route, id] = (req.url ?? '').split('/');
     switch (route) {
       case 'me':
         return { status: 200, body: { data: { me: await readMe(pool, id ?? null) } } };
@@ -38,6 +48,9 @@ export async function startBaselineServer(databaseUrl: string, poolMax: number):
         break;
       case 'audit':
         if (id) return { status: 200, body: { data: { auditLog: await readAuditLog(pool, id, PAGE) } } };
+        break;
+      case 'orders':
+        if (id) return { status: 200, body: { data: { orders: await readOrders(pool, id, PAGE) } } };
         break;
     }
     return { status: 404, body: { errors: [{ message: 'Not found' }] } };
