@@ -35,6 +35,12 @@ function bootstrapFromConfig(deps: Deps): Promise<BootstrapResult | null> {
   });
 }
 
+/** Where this process can reach itself: loopback when it listens on every interface. */
+function loopbackOrHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
 function listen(server: Server, config: Config): Promise<number> {
   return new Promise((ok, fail) => {
     server.once('error', fail);
@@ -76,6 +82,8 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     });
     const port = await listen(http.httpServer, config);
     const url = publicUrl(config, port);
+    // The MOCK custody delivers its webhooks to this server's own route, as Fireblocks would.
+    if (serveApi) deps.payouts.mock?.deliverTo(`http://${loopbackOrHost(config.HOST)}:${port}/webhooks/fireblocks`);
     if (config.role !== 'api') {
       await jobs.startProcessing();
       const watchers = startDepositWatchers(deps, db.url);

@@ -183,6 +183,39 @@ export const configSpec = {
   CHAIN_READ_CONCURRENCY: spec({ schema: int(1, 100), doc: 'Parallel on-chain reads per sync run.', default: () => 10 }),
   CHAIN_READ_TIMEOUT_MS: spec({ schema: int(100, 120000), doc: 'Timeout of one on-chain read.', default: () => 10000 }),
   CHAIN_READ_RETRIES: spec({ schema: int(0, 10), doc: 'Retries of a failed read, with exponential backoff from 200 ms.', default: () => 3 }),
+  PAYOUT_MODE: spec({
+    schema: z.enum(['MOCK', 'LIVE']),
+    doc: 'Custody for payouts: MOCK (an in-process Fireblocks simulator that sends signed webhooks to this server) or LIVE (Fireblocks through @fireblocks/ts-sdk). LIVE also needs ALLOW_PROD_TX=1 and the FIREBLOCKS_* credentials, else the process refuses to start.',
+    default: () => 'MOCK',
+  }),
+  ALLOW_PROD_TX: spec({ schema: bool, doc: 'The second switch for LIVE payouts: real transactions are sent only with PAYOUT_MODE=LIVE and ALLOW_PROD_TX=1.', default: () => false }),
+  FIREBLOCKS_API_KEY: spec({ schema: z.string().min(1).optional(), doc: 'Fireblocks API key (LIVE payouts).', secret: true }),
+  FIREBLOCKS_SECRET_KEY: spec({
+    schema: z
+      .string()
+      .transform((v) => v.replace(/\\n/g, '\n'))
+      .refine((v) => /-----BEGIN (RSA )?PRIVATE KEY-----/.test(v), 'must be a PEM private key')
+      .optional(),
+    doc: "Fireblocks API secret key, PEM (`\\n` escapes accepted), which signs each request's JWT (LIVE payouts).",
+    secret: true,
+  }),
+  FIREBLOCKS_VAULT_ACCOUNT_ID: spec({ schema: z.string().regex(/^\d+$/, 'must be a vault account id').optional(), doc: 'Vault account payouts are sent from (LIVE payouts).' }),
+  FIREBLOCKS_BASE_URL: spec({ schema: z.url(), doc: 'Fireblocks API base URL.', default: () => 'https://api.fireblocks.io/v1' }),
+  FIREBLOCKS_JWKS_URL: spec({
+    schema: z.url().optional(),
+    doc: 'JWKS of the keys that sign v2 `Fireblocks-Webhook-Signature` webhooks, e.g. https://keys.fireblocks.io/.well-known/jwks.json (cached; an unknown kid refreshes it at most once a minute).',
+  }),
+  FIREBLOCKS_JWKS_FILE: spec({ schema: z.string().min(1).optional(), doc: 'The same JWKS from a local file instead of FIREBLOCKS_JWKS_URL.' }),
+  FIREBLOCKS_WEBHOOK_PUBLIC_KEYS: spec({
+    schema: z.string().optional(),
+    doc: 'PEM public key(s) for v1 `Fireblocks-Signature` webhooks, two during a rotation (`\\n` escapes accepted).',
+  }),
+  WEBHOOK_IP_ALLOWLIST: spec({
+    schema: z.string().optional(),
+    doc: 'Comma separated IPs / CIDRs allowed to call /webhooks/ (the client IP: x-edge-client-ip behind the edge worker, else the TRUST_PROXY-resolved address). Unset: any source (signatures still apply).',
+  }),
+  PAYOUT_RECONCILE_AFTER_MINUTES: spec({ schema: int(1, 1440), doc: 'A release PROCESSING longer than this is looked up at custody by its externalTxId and settled (never resubmitted without that lookup).', default: () => 10 }),
+  MOCK_CUSTODY_STEP_MS: spec({ schema: int(0, 60000), doc: 'MOCK custody: time between its statuses SUBMITTED -> CONFIRMING -> COMPLETED (three steps).', default: () => 1000 }),
   AGENDA_MONGODB_URL: spec({
     schema: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// URL').optional(),
     doc: 'Run Agenda on MongoDB instead of the PostgreSQL database.',
@@ -285,6 +318,13 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
     }
   } else if (opts.devChainRpcUrl !== undefined) {
     problems.push('a dev chain URL was given but DEV_CHAIN is not anvil');
+  }
+  if (values.PAYOUT_MODE === 'LIVE') {
+    const missing = [
+      ...(values.ALLOW_PROD_TX === true ? [] : ['ALLOW_PROD_TX=1']),
+      ...(['FIREBLOCKS_API_KEY', 'FIREBLOCKS_SECRET_KEY', 'FIREBLOCKS_VAULT_ACCOUNT_ID'] as const).filter((k) => values[k] === undefined),
+    ];
+    if (missing.length) problems.push(`PAYOUT_MODE=LIVE sends real transactions and needs ${missing.join(', ')}`);
   }
   if (isProduction && env.WALLET_MASTER_KEYS?.includes(DEV_MASTER_KEY)) {
     problems.push('WALLET_MASTER_KEYS contains the public development key; generate your own for production');

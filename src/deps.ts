@@ -9,6 +9,7 @@ import { erc20Reader, trc20Reader, type BalanceReaders } from './services/chain/
 import { keyring, type Keyring } from './services/wallet-keys/master-keys.js';
 import { verifyMasterKeys } from './services/wallet-keys/verify-master-keys.js';
 import { createEventBus, type EventBus } from './services/events/pg-pubsub.js';
+import { createPayouts, type Payouts } from './services/payouts/custody.js';
 
 /** The one NOTIFY channel every process listens on (events carry their topic inside). */
 export const EVENT_CHANNEL = 'vestline_events';
@@ -34,6 +35,8 @@ export interface Deps {
   reads: PlainReads;
   /** Events across processes (LISTEN/NOTIFY): workers publish state changes, API processes deliver them to subscribers. */
   events: EventBus;
+  /** Custody (MOCK or LIVE by PAYOUT_MODE) and the keys custody webhooks are verified with. */
+  payouts: Payouts;
 }
 
 export interface BuiltDeps {
@@ -72,12 +75,14 @@ export async function buildDeps(config: Config, logger: Logger): Promise<BuiltDe
     const reads = plainReads(db.orm);
     const events = await createEventBus({ databaseUrl: db.url, channel: EVENT_CHANNEL, logger, notify: (channel, json) => reads.rows('select pg_notify(?, ?)', [channel, json]).then(() => undefined) });
     const chain = balanceReaders(config);
-    const deps: Deps = { config, logger, orm: db.orm, keyring: ring, clock: systemClock, metrics: createMetrics(), chain: chain.readers, reads, events };
+    const payouts = await createPayouts(config, db.orm, logger);
+    const deps: Deps = { config, logger, orm: db.orm, keyring: ring, clock: systemClock, metrics: createMetrics(), chain: chain.readers, reads, events, payouts };
     return {
       deps,
       db,
       async close() {
         chain.destroy();
+        await payouts.custody.close();
         await events.close();
         await db.close();
       },

@@ -5,7 +5,7 @@
  */
 import type { Env } from './env.js';
 import { parseAllowlist, type IpAllowlist } from './ip-allowlist.js';
-import { jwksCacheFor, RS512, type JwksCache } from './jwks.js';
+import { importStaticKeys, remoteJwks, type JWKSResolver } from '../../src/services/payouts/fireblocks-signature.js';
 
 export interface EdgeConfig {
   originUrl: URL;
@@ -14,7 +14,7 @@ export interface EdgeConfig {
   maxBodyBytes: number;
   allowlist: IpAllowlist | null;
   staticKeys: readonly CryptoKey[];
-  jwks: JwksCache | null;
+  jwks: JWKSResolver | null;
   originTimeoutMs: number;
 }
 
@@ -52,25 +52,28 @@ function urlVar(problems: string[], name: string, raw: string | undefined): URL 
   return url;
 }
 
-/** PEM `PUBLIC KEY` blocks, as Fireblocks publishes them; `\n` escapes are accepted for one-line vars. */
-async function importStaticKeys(problems: string[], raw: string | undefined): Promise<CryptoKey[]> {
-  const text = (raw ?? '').replace(/\\n/g, '\n');
-  if (!text.trim()) return [];
-  const blocks = [...text.matchAll(/-----BEGIN PUBLIC KEY-----([\s\S]*?)-----END PUBLIC KEY-----/g)];
-  if (!blocks.length) {
-    problems.push('FIREBLOCKS_WEBHOOK_PUBLIC_KEYS holds no PEM "PUBLIC KEY" block');
+/** PEM `PUBLIC KEY` blocks for v1 (the shared module parses them); a bad block is a configuration problem. */
+async function staticKeysVar(problems: string[], raw: string | undefined): Promise<CryptoKey[]> {
+  try {
+    return await importStaticKeys(raw ?? '');
+  } catch (e) {
+    // The message names the block by number, never its text.
+    problems.push(`FIREBLOCKS_WEBHOOK_PUBLIC_KEYS ${(e as Error).message}`);
     return [];
   }
-  const keys: CryptoKey[] = [];
-  for (const [i, block] of blocks.entries()) {
-    try {
-      const der = Uint8Array.from(atob(block[1]!.replace(/\s+/g, '')), (c) => c.charCodeAt(0));
-      keys.push(await crypto.subtle.importKey('spki', der, RS512, false, ['verify']));
-    } catch {
-      problems.push(`FIREBLOCKS_WEBHOOK_PUBLIC_KEYS key ${i + 1} is not an RSA public key`);
-    }
-  }
-  return keys;
+}
+
+const jwksResolvers = new Map<string, JWKSResolver>();
+
+/**
+ * One JWKS cache per isolate and URL: module state survives between requests in the same isolate, so
+ * keys are downloaded once, not once per request.
+ */
+function jwksFor(url: string, minRefreshMs: number): JWKSResolver {
+  const id = `${minRefreshMs} ${url}`;
+  let r = jwksResolvers.get(id);
+  if (!r) jwksResolvers.set(id, (r = remoteJwks(url, { minRefreshMs })));
+  return r;
 }
 
 export async function parseConfig(env: Env): Promise<ConfigResult> {
@@ -90,11 +93,11 @@ export async function parseConfig(env: Env): Promise<ConfigResult> {
   const allow = parseAllowlist(env.ALLOWED_SOURCE_IPS ?? '');
   if (!allow.ok) problems.push(`ALLOWED_SOURCE_IPS has entries that are not IPs or CIDRs: ${allow.invalid.join(', ')}`);
 
-  const staticKeys = await importStaticKeys(problems, env.FIREBLOCKS_WEBHOOK_PUBLIC_KEYS);
-  let jwks: JwksCache | null = null;
+  const staticKeys = await staticKeysVar(problems, env.FIREBLOCKS_WEBHOOK_PUBLIC_KEYS);
+  let jwks: JWKSResolver | null = null;
   if (env.FIREBLOCKS_JWKS_URL) {
     const url = urlVar(problems, 'FIREBLOCKS_JWKS_URL', env.FIREBLOCKS_JWKS_URL);
-    if (url) jwks = jwksCacheFor(url.toString(), minRefreshSeconds * 1000);
+    if (url) jwks = jwksFor(url.toString(), minRefreshSeconds * 1000);
   }
   if (!staticKeys.length && !env.FIREBLOCKS_JWKS_URL) problems.push('set FIREBLOCKS_JWKS_URL, FIREBLOCKS_WEBHOOK_PUBLIC_KEYS or both');
 

@@ -9,7 +9,7 @@
  */
 import type { EdgeConfig } from './config.js';
 import { concatBytes, toHex, utf8 } from './encoding.js';
-import { V1_HEADER, V2_HEADER } from './fireblocks-signature.js';
+import { V1_HEADER, V2_HEADER } from '../../src/services/payouts/fireblocks-signature.js';
 import { rejection } from './reasons.js';
 
 export const EDGE_TIMESTAMP_HEADER = 'x-edge-timestamp';

@@ -7,7 +7,7 @@
 import { loadConfig } from './config.js';
 import type { Env } from './env.js';
 import { checkContentType, checkRateLimit, checkRoute, checkSourceIp, readBody } from './filters.js';
-import { verifyFireblocksSignature } from './fireblocks-signature.js';
+import { verifyFireblocksSignature } from '../../src/services/payouts/fireblocks-signature.js';
 import { forwardToOrigin } from './forward.js';
 import { writeLog, type RequestLog } from './log.js';
 import { rejection } from './reasons.js';

@@ -3,6 +3,8 @@ import { Asset } from './asset.entity.js';
 import { AuditEntry } from './audit-entry.entity.js';
 import { ChainCursor } from './chain-cursor.entity.js';
 import { ChainTransfer } from './chain-transfer.entity.js';
+import { CustodyEvent } from './custody-event.entity.js';
+import { MockCustodyKey, MockCustodyTx } from './mock-custody.entity.js';
 import { PaymentOrder } from './payment-order.entity.js';
 import { RateLimitBucket } from './rate-limit-bucket.entity.js';
 import { Site } from './site.entity.js';
@@ -13,8 +15,8 @@ import { VestingRelease } from './vesting-release.entity.js';
 import { WalletBalanceSnapshot } from './wallet-balance-snapshot.entity.js';
 import { Wallet } from './wallet.entity.js';
 
-export { Allocation, Asset, AuditEntry, ChainCursor, ChainTransfer, PaymentOrder, RateLimitBucket, Site, User, UserSession, VestingPlan, VestingRelease, Wallet, WalletBalanceSnapshot };
+export { Allocation, Asset, AuditEntry, ChainCursor, ChainTransfer, CustodyEvent, MockCustodyKey, MockCustodyTx, PaymentOrder, RateLimitBucket, Site, User, UserSession, VestingPlan, VestingRelease, Wallet, WalletBalanceSnapshot };
 export { AllocationStatus, AssetPurpose, Network, OrderStatus, ReleaseStatus, TransferStatus, WalletStatus } from './enums.js';
 export { Role } from './role.js';
 
-export const entities = [Site, User, UserSession, AuditEntry, RateLimitBucket, Asset, Wallet, WalletBalanceSnapshot, VestingPlan, PaymentOrder, ChainTransfer, ChainCursor, Allocation, VestingRelease];
+export const entities = [Site, User, UserSession, AuditEntry, RateLimitBucket, Asset, Wallet, WalletBalanceSnapshot, VestingPlan, PaymentOrder, ChainTransfer, ChainCursor, Allocation, VestingRelease, CustodyEvent, MockCustodyTx, MockCustodyKey];

@@ -13,6 +13,8 @@ import { SiteScoped } from './site-scope.js';
 @Unique({ name: 'vesting_release_external_tx_id_unique', properties: ['externalTxId'] })
 // The unlock job only looks at LOCKED releases that are due.
 @Index({ name: 'vesting_release_due_index', properties: ['unlockAt'], where: "status = 'LOCKED'" })
+// The reconcile job looks at releases PROCESSING for too long.
+@Index({ name: 'vesting_release_processing_index', properties: ['processingSince'], where: "status = 'PROCESSING'" })
 // Lists page by (unlock_at, id) per site (services/pagination.ts).
 @Index({ name: 'vesting_release_site_unlock_index', properties: ['site', 'unlockAt', 'id'] })
 @Check({ name: 'vesting_release_amount_positive', expression: 'amount > 0' })
@@ -55,6 +57,14 @@ export class VestingRelease {
 
   @TimestampProperty({ nullable: true })
   releasedAt: Date | null = null;
+
+  /** When it went PROCESSING: the reconcile job looks up releases PROCESSING for too long. */
+  @TimestampProperty({ nullable: true })
+  processingSince: Date | null = null;
+
+  /** The last status custody reported for its transaction (intermediate ones included). */
+  @Property({ type: 'text', nullable: true })
+  custodyStatus: string | null = null;
 
   @TimestampProperty()
   createdAt: Date = new Date();

@@ -77,11 +77,14 @@ function single(v: string | string[] | undefined): string | undefined {
  * Mount with `app.use('/webhooks', edgeSignature({ secret: config.EDGE_SHARED_SECRET, logger }))`,
  * then the webhook routes after it.
  */
-export function edgeSignature(opts: { secret: string | undefined; logger: Logger; now?: () => number }): RequestHandler {
+export function edgeSignature(opts: { secret: string | undefined; logger: Logger; now?: () => number; onRefuse?: (reason: string) => void }): RequestHandler {
   const now = opts.now ?? Date.now;
   // inflate off: the signatures are over the bytes on the wire, not a decompressed copy.
   const readRaw = express.raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT_BYTES, inflate: false });
-  const refuse = (res: Response, status: number, error: string, reason: string) => res.status(status).json({ error, reason });
+  const refuse = (res: Response, status: number, error: string, reason: string) => {
+    opts.onRefuse?.(reason);
+    res.status(status).json({ error, reason });
+  };
 
   return (req: Request, res: Response, next: NextFunction) => {
     readRaw(req, res, (err?: unknown) => {

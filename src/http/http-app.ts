@@ -6,6 +6,7 @@ import { buildAppSchema } from '../schema/build-schema.js';
 import { errorBody } from '../schema/error-map.js';
 import { clientAddress, compileTrust } from './client-ip.js';
 import { edgeSignature } from './edge-signature.js';
+import { fireblocksWebhook } from './fireblocks-webhook.js';
 import { startGraphQLServer } from './graphql-server.js';
 import { healthRoutes, type HealthChecks } from './health-routes.js';
 import { jsonErrorHandler } from './http-errors.js';
@@ -55,7 +56,9 @@ export async function createHttpApp(opts: { deps: AppDeps; agenda: Agenda; serve
   app.use(dashboard.router);
   routes.graphql = graphql.handler;
   // Raw body and edge HMAC for every webhook route; the routes themselves are mounted after it.
-  app.use('/webhooks', edgeSignature({ secret: config.EDGE_SHARED_SECRET, logger }));
+  app.use('/webhooks', edgeSignature({ secret: config.EDGE_SHARED_SECRET, logger, onRefuse: (reason) => metrics.edgeRefusals.inc({ reason }) }));
+  const webhook = fireblocksWebhook(deps);
+  app.post('/webhooks/fireblocks', (req, res, next) => void webhook(req, res).catch(next));
   app.use(notFound);
   app.use(jsonErrorHandler(logger));
   return {

@@ -17,6 +17,17 @@ export interface Metrics {
   depositHead: Gauge<'network'>;
   depositPasses: Counter<'network' | 'outcome'>;
   depositTransfers: Counter<'network' | 'outcome'>;
+  /** Payouts: submissions, failures by reason, webhooks by outcome, tokens released per asset, custody latency, backlog. */
+  payoutSubmitted: Counter;
+  payoutFailed: Counter<'reason'>;
+  webhooks: Counter<'outcome' | 'reason'>;
+  payoutTokensReleased: Counter<'asset'>;
+  custodyLatency: Histogram<'operation' | 'outcome'>;
+  custodyRetries: Counter<'operation'>;
+  releasesProcessingStuck: Gauge;
+  releasesUnlockedPending: Gauge;
+  /** Requests under /webhooks/ the edge-signature check refused, by reason. */
+  edgeRefusals: Counter<'reason'>;
 }
 
 export function createMetrics(): Metrics {
@@ -75,6 +86,52 @@ export function createMetrics(): Metrics {
     registers: [registry],
   });
 
+  const payoutSubmitted = new Counter({ name: 'vestline_payouts_submitted_total', help: 'Releases submitted to custody (accepted by it).', registers: [registry] });
+  const payoutFailed = new Counter({
+    name: 'vestline_payouts_failed_total',
+    help: 'Payout submissions that failed: refused by custody (the release FAILED) or unavailable (left PROCESSING for reconcile).',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  const webhooks = new Counter({
+    name: 'vestline_custody_webhooks_total',
+    help: 'Custody webhooks by outcome (released, failed, recorded, stale, duplicate, unknown_transaction, ignored_type, rejected) and, for rejected, the reason.',
+    labelNames: ['outcome', 'reason'] as const,
+    registers: [registry],
+  });
+  const payoutTokensReleased = new Counter({
+    name: 'vestline_payout_tokens_released_total',
+    help: 'Tokens released (whole units, a float for graphs only; the database holds the exact sums) per DISTRIBUTION asset id.',
+    labelNames: ['asset'] as const,
+    registers: [registry],
+  });
+  const custodyLatency = new Histogram({
+    name: 'vestline_custody_request_duration_seconds',
+    help: 'Custody API calls by operation (submit, lookup) and outcome (ok, refused, unavailable).',
+    labelNames: ['operation', 'outcome'] as const,
+    buckets: BUCKETS,
+    registers: [registry],
+  });
+  const custodyRetries = new Counter({ name: 'vestline_custody_retries_total', help: 'Custody calls answered 429 (rate limited) by operation.', labelNames: ['operation'] as const, registers: [registry] });
+  const releasesProcessingStuck = new Gauge({
+    name: 'vestline_releases_processing_stuck',
+    help: 'Releases PROCESSING longer than PAYOUT_RECONCILE_AFTER_MINUTES, as last counted by the reconcile job (all sites).',
+    registers: [registry],
+  });
+  const releasesUnlockedPending = new Gauge({ name: 'vestline_releases_unlocked_pending', help: 'UNLOCKED releases waiting for a payout batch, as last counted by the reconcile job (all sites).', registers: [registry] });
+
+  const edgeRefusals = new Counter({
+    name: 'vestline_edge_refusals_total',
+    help: 'Requests under /webhooks/ refused at the API for a missing or bad edge signature, or an unreadable or oversized body, by reason.',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+
+  // Known label values start at 0, so increase() over a restart sees the first event too.
+  for (const reason of ['refused', 'unavailable']) payoutFailed.inc({ reason }, 0);
+  for (const outcome of ['released', 'failed', 'recorded', 'stale', 'duplicate', 'unknown_transaction', 'ignored_type']) webhooks.inc({ outcome, reason: '' }, 0);
+  for (const operation of ['submit', 'lookup']) custodyRetries.inc({ operation }, 0);
+
   const seenNames = new Set<string>();
   const opLabel = (name: string | null | undefined) => {
     if (!name) return 'anonymous';
@@ -91,6 +148,15 @@ export function createMetrics(): Metrics {
     depositHead,
     depositPasses,
     depositTransfers,
+    payoutSubmitted,
+    payoutFailed,
+    webhooks,
+    payoutTokensReleased,
+    custodyLatency,
+    custodyRetries,
+    releasesProcessingStuck,
+    releasesUnlockedPending,
+    edgeRefusals,
     trackRequest(req, res) {
       // Known routes only, so scanners hitting random paths cannot grow the label set.
       const route = routeOf(req);

@@ -2,6 +2,7 @@ import type { JobDefinition } from './job-definition.js';
 import { endWalletCooldownsJob } from './end-wallet-cooldowns.job.js';
 import { expireOrdersJob } from './expire-orders.job.js';
 import { unlockReleasesJob } from './unlock-releases.job.js';
+import { reconcilePayoutsJob } from './reconcile-payouts.job.js';
 import { pruneRateLimitsJob } from './prune-rate-limits.job.js';
 import { pruneSessionsJob } from './prune-sessions.job.js';
 import { replenishWalletPoolsJob } from './replenish-wallet-pools.job.js';
@@ -19,4 +20,5 @@ export const jobRegistry: readonly JobDefinition<any>[] = [
   rotateWalletKeysJob,
   expireOrdersJob,
   unlockReleasesJob,
+  reconcilePayoutsJob,
 ];

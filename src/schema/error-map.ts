@@ -6,6 +6,7 @@ import type { ErrorCode } from '../services/error-codes.js';
 import { CommonErrorCode, DomainError } from '../services/errors.js';
 import { OrderErrorCode } from '../services/orders/errors.js';
 import { VestingErrorCode } from '../services/vesting/errors.js';
+import { PayoutErrorCode } from '../services/payouts/errors.js';
 import { SiteErrorCode } from '../services/sites/errors.js';
 import { UserErrorCode } from '../services/users/errors.js';
 import { VestingPlanErrorCode } from '../services/vesting-plans/errors.js';
@@ -35,6 +36,7 @@ const CATEGORY: Record<ErrorCode, ErrorCategory> = {
   [OrderErrorCode.ORDER_STATUS_CONFLICT]: 'CONFLICT',
   [OrderErrorCode.IDEMPOTENCY_KEY_REUSED]: 'CONFLICT',
   [VestingErrorCode.ALLOCATION_STATUS_CONFLICT]: 'CONFLICT',
+  [PayoutErrorCode.RELEASE_STATUS_CONFLICT]: 'CONFLICT',
 };
 
 export function categoryOf(e: DomainError): ErrorCategory {

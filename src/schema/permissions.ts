@@ -59,6 +59,7 @@ export const permissionRules = {
     allocation: siteMember,
     allocations: siteMember,
     releases: siteMember,
+    payoutMode: siteStaff,
   },
   Mutation: {
     login: allow,
@@ -76,6 +77,8 @@ export const permissionRules = {
     cancelOrder: siteMember,
     confirmOrderManually: siteAdmin,
     revokeAllocation: siteAdmin,
+    releaseBatch: siteAdmin,
+    retryRelease: siteAdmin,
   },
   Subscription: {
     // The order's customer or staff; checked again for every event (services/orders/order-updates.ts).

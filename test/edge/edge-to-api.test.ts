@@ -1,7 +1,9 @@
 /**
- * End to end: Fireblocks-signed webhook -> worker in workerd -> the real API (startTestApp) and its
- * /webhooks/* edge middleware. No webhook route exists yet, so a request that passes the middleware
- * ends at the router's 404 NOT_FOUND, which the worker passes through (a 4xx from the origin).
+ * End to end: Fireblocks-signed webhook -> worker in workerd -> the real API (startTestApp), its
+ * /webhooks/* edge middleware and the POST /webhooks/fireblocks route. Worker and route check the
+ * Fireblocks signature with the same module (src/services/payouts/fireblocks-signature.ts), so a
+ * webhook the worker forwards is one the API accepts. The event names no release of ours, so the route
+ * stores it and answers 200.
  */
 import { createHmac } from 'node:crypto';
 import { startTestApp, type TestApp } from '../support/test-app.js';
@@ -21,8 +23,8 @@ const edgeHeaders = (timestamp: string, body: string, secret = SECRET) => ({
 });
 
 beforeAll(async () => {
-  api = await startTestApp({ EDGE_SHARED_SECRET: SECRET });
   key = signingKey('e2e-1');
+  api = await startTestApp({ EDGE_SHARED_SECRET: SECRET, FIREBLOCKS_WEBHOOK_PUBLIC_KEYS: key.publicKeyPem });
   edge = await startEdge({ vars: { ORIGIN_URL: api.url, EDGE_SHARED_SECRET: SECRET, FIREBLOCKS_WEBHOOK_PUBLIC_KEYS: key.publicKeyPem } });
 });
 afterAll(async () => {
@@ -30,19 +32,18 @@ afterAll(async () => {
   await api?.stop();
 });
 
-const notFound = { errors: [{ message: 'Not found', extensions: { code: 'NOT_FOUND' } }] };
-
-it('a webhook through the worker passes the API middleware and reaches the router (404 NOT_FOUND, no route yet)', async () => {
+it('a webhook through the worker passes the API middleware and the route\'s own signature check (200)', async () => {
   const body = eventBody('e2e-through');
   const res = await edge.request(PATH, { method: 'POST', body, headers: { 'content-type': 'application/json', 'fireblocks-signature': signV1(body, key) }, ip: '198.51.100.77' });
-  expect(res.status).toBe(404);
-  expect(await res.json()).toEqual(notFound);
-  expect(await edge.logFor(res)).toMatchObject({ decision: 'origin_rejected', originStatus: 404 });
+  expect(res.status).toBe(200);
+  expect(await res.json()).toMatchObject({ ok: true });
+  expect(await edge.logFor(res)).toMatchObject({ decision: 'forwarded', originStatus: 200, scheme: 'v1' });
   // The API logged the same request id the edge gave it, and no refusal.
   const id = res.headers.get('x-request-id')!;
-  const apiLine = api.logs.map((l) => JSON.parse(l) as { msg: string; requestId?: string; route?: string; status?: number }).find((l) => l.msg === 'request' && l.requestId === id);
-  expect(apiLine).toMatchObject({ route: '/webhooks', status: 404 });
+  const apiLine = api.logs.map((l) => JSON.parse(l) as { msg: string; requestId?: string; status?: number }).find((l) => l.msg === 'request' && l.requestId === id);
+  expect(apiLine).toMatchObject({ status: 200 });
   expect(api.logs.join('\n')).not.toContain('edge signature refused');
+  expect(api.logs.join('\n')).not.toContain('custody webhook refused');
 });
 
 it('a worker holding another secret is refused by the API with 401, passed through to the sender', async () => {
@@ -78,11 +79,13 @@ describe('straight to the API, around the worker', () => {
     expect(await (await direct(body, edgeHeaders(old, body))).json()).toMatchObject({ reason: 'edge_timestamp_out_of_range' });
   });
 
-  it('404 from the router for a correctly signed request (the route plugs in here)', async () => {
+  it('a valid edge signature alone is not enough: the route still wants the Fireblocks signature', async () => {
     const body = eventBody('direct-3');
     const res = await direct(body, edgeHeaders(now(), body));
-    expect(res.status).toBe(404);
-    expect(await res.json()).toEqual(notFound);
+    expect(res.status).toBe(401);
+    expect(await res.json()).not.toMatchObject({ error: 'Valid edge signature required' });
+    const signed = eventBody('direct-4');
+    expect((await direct(signed, { ...edgeHeaders(now(), signed), 'fireblocks-signature': signV1(signed, key) })).status).toBe(200);
   });
 
   it('leaves /graphql alone', async () => {

@@ -228,6 +228,26 @@ describe('v2 Fireblocks-Webhook-Signature against the JWKS', () => {
   });
 });
 
+describe('JWKS download shared by concurrent requests', () => {
+  it('downloads once when a fresh isolate gets a burst of v2 webhooks', async () => {
+    const slow = await startJwks([oldKey.jwk]);
+    slow.delayMs = 300;
+    const edge = await startEdge({ vars: { ORIGIN_URL: origin.url, EDGE_SHARED_SECRET: SECRET, FIREBLOCKS_JWKS_URL: slow.url } });
+    try {
+      const bodies = Array.from({ length: 8 }, () => nextBody());
+      const signed = await Promise.all(bodies.map(async (body) => post(body, { 'fireblocks-webhook-signature': await signV2(body, oldKey) })));
+      const statuses = await Promise.all(signed.map(async (init) => (await edge.request(PATH, init)).status));
+      expect(statuses).toEqual(bodies.map(() => 200));
+      expect(slow.hits).toBe(1);
+      // workerd warns when a promise is settled from another request's context; the module never does that.
+      expect(edge.output.filter((l) => /different request|cross-request/i.test(l))).toEqual([]);
+    } finally {
+      await edge.dispose();
+      await slow.stop();
+    }
+  });
+});
+
 describe('JWKS endpoint down', () => {
   it('keeps verifying cached kids, answers 503 for unknown ones, and v1 still works', async () => {
     const jwks = await startJwks([oldKey.jwk]);

@@ -8,6 +8,7 @@ import { Migration20261201153135VestingPlans } from './Migration20261201153135_v
 import { Migration20261201161051PaymentOrders } from './Migration20261201161051_payment_orders.js';
 import { Migration20261201162141ChainCursor } from './Migration20261201162141_chain_cursor.js';
 import { Migration20261201164445Allocations } from './Migration20261201164445_allocations.js';
+import { Migration20261201170834Payouts } from './Migration20261201170834_payouts.js';
 
 /** Every migration, in order. Add new ones here (npm run migration:create writes the file). */
 export const migrationsList: NonNullable<MigrationsOptions['migrationsList']> = [
@@ -20,4 +21,5 @@ export const migrationsList: NonNullable<MigrationsOptions['migrationsList']> = 
   { name: 'Migration20261201161051_payment_orders', class: Migration20261201161051PaymentOrders },
   { name: 'Migration20261201162141_chain_cursor', class: Migration20261201162141ChainCursor },
   { name: 'Migration20261201164445_allocations', class: Migration20261201164445Allocations },
+  { name: 'Migration20261201170834_payouts', class: Migration20261201170834Payouts },
 ];

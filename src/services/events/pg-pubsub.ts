@@ -95,13 +95,13 @@ export async function createEventBus(opts: { databaseUrl: string; channel: strin
       return {
         [Symbol.asyncIterator]() {
           const queue: unknown[] = [];
-          let wake: ((r: IteratorResult<unknown>) => void) | undefined;
+          // next() may be called again before an event came: every caller waits for its own event, in order.
+          const waiting: ((r: IteratorResult<unknown>) => void)[] = [];
           let done = false;
           const push = (payload: unknown) => {
-            if (wake) {
-              wake({ value: payload, done: false });
-              wake = undefined;
-            } else queue.push(payload);
+            const wake = waiting.shift();
+            if (wake) wake({ value: payload, done: false });
+            else queue.push(payload);
           };
           let set = subscribers.get(key);
           if (!set) subscribers.set(key, (set = new Set()));
@@ -110,15 +110,14 @@ export async function createEventBus(opts: { databaseUrl: string; channel: strin
             done = true;
             set!.delete(push);
             if (!set!.size) subscribers.delete(key);
-            wake?.({ value: undefined, done: true });
-            wake = undefined;
+            for (const wake of waiting.splice(0)) wake({ value: undefined, done: true });
             return { value: undefined, done: true };
           };
           return {
             next: () => {
               if (queue.length) return Promise.resolve({ value: queue.shift(), done: false });
               if (done) return Promise.resolve({ value: undefined, done: true });
-              return new Promise((resolve) => (wake = resolve));
+              return new Promise((resolve) => waiting.push(resolve));
             },
             return: () => Promise.resolve(stop()),
             throw: (err?: unknown) => {

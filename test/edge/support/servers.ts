@@ -67,15 +67,21 @@ export interface JwksServer {
   hits: number;
   /** While true, every download is answered 503. */
   failing: boolean;
+  /** Each answer waits this long (a slow endpoint, so lookups overlap one download). */
+  delayMs: number;
   stop(): Promise<void>;
 }
 
 export async function startJwks(keys: Record<string, string>[]): Promise<JwksServer> {
-  const jwks: JwksServer = { url: '', keys, hits: 0, failing: false, stop: async () => undefined };
+  const jwks: JwksServer = { url: '', keys, hits: 0, failing: false, delayMs: 0, stop: async () => undefined };
   const server = createServer((_req, res) => {
     jwks.hits++;
-    if (jwks.failing) return void res.writeHead(503).end();
-    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'public, max-age=3600' }).end(JSON.stringify({ keys: jwks.keys }));
+    const answer = () => {
+      if (jwks.failing) return void res.writeHead(503).end();
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'public, max-age=3600' }).end(JSON.stringify({ keys: jwks.keys }));
+    };
+    if (jwks.delayMs > 0) setTimeout(answer, jwks.delayMs);
+    else answer();
   });
   const l = await listen(server);
   jwks.url = `${l.url}/.well-known/jwks.json`;

@@ -29,6 +29,8 @@ import { createAllocationForOrder } from '../../../src/services/vesting/create-a
 import { findAllocation, loadAllocation, loadOrderAllocation } from '../../../src/services/vesting/find-allocation.js';
 import { findReleases, listReleases, loadAllocationReleases } from '../../../src/services/vesting/list-releases.js';
 import { revokeAllocation } from '../../../src/services/vesting/revoke-allocation.js';
+import { releaseBatch } from '../../../src/services/payouts/release-batch.js';
+import { settleRelease } from '../../../src/services/payouts/settle-release.js';
 import { findOrder, loadOrder } from '../../../src/services/orders/find-order.js';
 import { listOrders } from '../../../src/services/orders/list-orders.js';
 import { loadOrderTransfers } from '../../../src/services/orders/order-transfers.js';
@@ -62,6 +64,8 @@ const COVERED: Record<string, string> = {
   'src/services/vesting/find-allocation.ts': 'loadAllocation, loadOrderAllocation, findAllocation',
   'src/services/vesting/list-releases.ts': 'listReleases, findReleases, loadAllocationReleases',
   'src/services/vesting/revoke-allocation.ts': 'revokeAllocation',
+  'src/services/payouts/release-batch.ts': 'releaseBatch',
+  'src/services/payouts/settle-release.ts': 'settleRelease',
 };
 
 let db: TestDatabase;
@@ -322,6 +326,23 @@ describe('raw SQL acting in site A never reads or changes site B', () => {
       expect(await loadAllocationReleases(scope(A), allocationB.id)).toEqual([]);
       await expect(revokeAllocation(staff(A), { id: allocationB.id, reason: 'x' })).rejects.toMatchObject({ reason: 'NOT_FOUND' });
       expect(await siteRows(B)).toEqual(before);
+    });
+
+    it("releaseBatch, settleRelease: another site's releases are neither taken nor settled", async () => {
+      const staff = (siteId: string): Scope => ({ ...scope(siteId), actor: { ...orders[siteId]!.customer.actor!, role: Role.SITE_ADMIN } });
+      const b = orders[B]!.order;
+      const allocationB = (await loadOrderAllocation(staff(B), b.id))!;
+      await sql(`update vesting_release set status = 'UNLOCKED' where allocation_id = ? and status = 'LOCKED'`, [allocationB.id]);
+      const [release] = await sql<{ id: string }>(`select id from vesting_release where allocation_id = ? and status = 'UNLOCKED' limit 1`, [allocationB.id]);
+      const before = await siteRows(B);
+      const result = await releaseBatch(staff(A), { releaseIds: [release!.id] });
+      expect(result).toMatchObject({ submitted: [], skipped: [{ releaseId: release!.id, reason: 'not found' }] });
+      await sql(`update vesting_release set status = 'PROCESSING' where id = ?`, [release!.id]);
+      const processing = await siteRows(B);
+      const settled = await deps.orm.em.fork().transactional((tx) => settleRelease(tx, deps.events, { id: release!.id, siteId: A }, { id: 'tx', status: 'COMPLETED', subStatus: null, txHash: '0x1' }));
+      expect(settled.outcome).toBe('stale');
+      expect(await siteRows(B)).toEqual(processing);
+      expect(before.releases.length).toBe(processing.releases.length);
     });
 
     it("orderUpdates: another site's order cannot be subscribed to", async () => {

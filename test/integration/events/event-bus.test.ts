@@ -26,9 +26,20 @@ async function bus(): Promise<EventBus> {
   });
 }
 
-/** The next value of `it`, or 'nothing' after `ms`. */
+const pendingNext = new WeakMap<AsyncIterator<unknown>, Promise<IteratorResult<unknown>>>();
+
+/**
+ * The next value of `it`, or 'nothing' after `ms`. A next() that timed out stays pending and is the
+ * one the following call waits on: abandoning it would let it swallow the next event.
+ */
 function next(it: AsyncIterator<unknown>, ms = 1000): Promise<unknown> {
-  return Promise.race([it.next().then((r) => r.value), new Promise((r) => setTimeout(() => r('nothing'), ms))]);
+  let pending = pendingNext.get(it);
+  if (!pending) pendingNext.set(it, (pending = it.next()));
+  const read = pending.then((r) => {
+    pendingNext.delete(it);
+    return r.value;
+  });
+  return Promise.race([read, new Promise((r) => setTimeout(() => r('nothing'), ms))]);
 }
 
 beforeAll(async () => {
@@ -53,6 +64,19 @@ describe('event bus over LISTEN/NOTIFY', () => {
     expect(await next(site)).toEqual({ id: 'a' });
     expect(await next(other, 300)).toBe('nothing');
     await Promise.all([mine.return!(), other.return!(), site.return!()]);
+  });
+
+  it('answers next() calls made before their events arrive, each with its own event, in order', async () => {
+    const it = receiver.subscribe('ORDER', 'many')[Symbol.asyncIterator]();
+    const [first, second] = [it.next(), it.next()];
+    publisher.publish('ORDER', 'many', { n: 1 });
+    publisher.publish('ORDER', 'many', { n: 2 });
+    const settled = await Promise.race([Promise.all([first, second]), new Promise((r) => setTimeout(() => r('timed out'), 2000))]);
+    expect(settled).toEqual([
+      { value: { n: 1 }, done: false },
+      { value: { n: 2 }, done: false },
+    ]);
+    await it.return!();
   });
 
   it('publishes inside a transaction only when it commits', async () => {

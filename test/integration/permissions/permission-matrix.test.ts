@@ -52,6 +52,9 @@ const ALLOWED: Record<string, Caller[]> = {
   'Query.releases': ['SITE_ADMIN', 'OPERATOR', 'CUSTOMER'],
   'Mutation.revokeAllocation': ['SITE_ADMIN'],
   'Subscription.releaseUpdated': ['SITE_ADMIN', 'OPERATOR'],
+  'Query.payoutMode': ['SITE_ADMIN', 'OPERATOR'],
+  'Mutation.releaseBatch': ['SITE_ADMIN'],
+  'Mutation.retryRelease': ['SITE_ADMIN'],
 };
 const CALLERS: Caller[] = ['anonymous', 'SUPER_ADMIN', 'SITE_ADMIN', 'OPERATOR', 'CUSTOMER'];
 
