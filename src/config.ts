@@ -216,6 +216,14 @@ export const configSpec = {
   }),
   PAYOUT_RECONCILE_AFTER_MINUTES: spec({ schema: int(1, 1440), doc: 'A release PROCESSING longer than this is looked up at custody by its externalTxId and settled (never resubmitted without that lookup).', default: () => 10 }),
   MOCK_CUSTODY_STEP_MS: spec({ schema: int(0, 60000), doc: 'MOCK custody: time between its statuses SUBMITTED -> CONFIRMING -> COMPLETED (three steps).', default: () => 1000 }),
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: spec({
+    schema: bool,
+    doc: 'Let merchant webhook endpoints point at loopback and private addresses (development and tests). Link-local and cloud metadata addresses are refused always.',
+    default: () => false,
+  }),
+  WEBHOOK_TIMEOUT_MS: spec({ schema: int(100, 60000), doc: 'Timeout of one merchant webhook delivery attempt.', default: () => 10000 }),
+  SMTP_URL: spec({ schema: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(), doc: 'SMTP server for customer e-mails (order paid, expired, underpaid; release paid out). Unset: no e-mails.', secret: true }),
+  SMTP_FROM: spec({ schema: z.string().min(3), doc: 'From address of customer e-mails.', default: () => 'Vestline <no-reply@vestline.local>' }),
   AGENDA_MONGODB_URL: spec({
     schema: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// URL').optional(),
     doc: 'Run Agenda on MongoDB instead of the PostgreSQL database.',

@@ -50,3 +50,9 @@ export enum ReleaseStatus {
   /** Dropped by revokeAllocation before it was paid out. Kept for the record, never shown by the API. */
   CANCELLED = 'CANCELLED',
 }
+
+export enum WebhookDeliveryStatus {
+  PENDING = 'PENDING',
+  DELIVERED = 'DELIVERED',
+  FAILED = 'FAILED',
+}

@@ -14,9 +14,10 @@ import { VestingPlan } from './vesting-plan.entity.js';
 import { VestingRelease } from './vesting-release.entity.js';
 import { WalletBalanceSnapshot } from './wallet-balance-snapshot.entity.js';
 import { Wallet } from './wallet.entity.js';
+import { NotificationEvent, WebhookDelivery, WebhookEndpoint } from './webhook.entity.js';
 
-export { Allocation, Asset, AuditEntry, ChainCursor, ChainTransfer, CustodyEvent, MockCustodyKey, MockCustodyTx, PaymentOrder, RateLimitBucket, Site, User, UserSession, VestingPlan, VestingRelease, Wallet, WalletBalanceSnapshot };
-export { AllocationStatus, AssetPurpose, Network, OrderStatus, ReleaseStatus, TransferStatus, WalletStatus } from './enums.js';
+export { Allocation, Asset, AuditEntry, ChainCursor, ChainTransfer, CustodyEvent, MockCustodyKey, MockCustodyTx, PaymentOrder, RateLimitBucket, Site, User, UserSession, VestingPlan, VestingRelease, Wallet, WalletBalanceSnapshot, NotificationEvent, WebhookDelivery, WebhookEndpoint };
+export { AllocationStatus, AssetPurpose, Network, OrderStatus, ReleaseStatus, TransferStatus, WalletStatus, WebhookDeliveryStatus } from './enums.js';
 export { Role } from './role.js';
 
-export const entities = [Site, User, UserSession, AuditEntry, RateLimitBucket, Asset, Wallet, WalletBalanceSnapshot, VestingPlan, PaymentOrder, ChainTransfer, ChainCursor, Allocation, VestingRelease, CustodyEvent, MockCustodyTx, MockCustodyKey];
+export const entities = [Site, User, UserSession, AuditEntry, RateLimitBucket, Asset, Wallet, WalletBalanceSnapshot, VestingPlan, PaymentOrder, ChainTransfer, ChainCursor, Allocation, VestingRelease, CustodyEvent, MockCustodyTx, MockCustodyKey, WebhookEndpoint, NotificationEvent, WebhookDelivery];

@@ -28,6 +28,10 @@ export interface Metrics {
   releasesUnlockedPending: Gauge;
   /** Requests under /webhooks/ the edge-signature check refused, by reason. */
   edgeRefusals: Counter<'reason'>;
+  /** Merchant webhooks: attempts by outcome, attempt latency, and the queue of deliveries due. */
+  webhookDeliveries: Counter<'outcome'>;
+  webhookAttemptDuration: Histogram<'outcome'>;
+  webhookQueueDepth: Gauge;
 }
 
 export function createMetrics(): Metrics {
@@ -127,6 +131,11 @@ export function createMetrics(): Metrics {
     registers: [registry],
   });
 
+  const webhookDeliveries = new Counter({ name: 'vestline_webhook_deliveries_total', help: 'Merchant webhook delivery attempts by outcome (delivered, retrying, failed).', labelNames: ['outcome'] as const, registers: [registry] });
+  const webhookAttemptDuration = new Histogram({ name: 'vestline_webhook_attempt_duration_seconds', help: 'Duration of one merchant webhook attempt.', labelNames: ['outcome'] as const, buckets: BUCKETS, registers: [registry] });
+  const webhookQueueDepth = new Gauge({ name: 'vestline_webhook_queue_depth', help: 'Merchant webhook deliveries PENDING (all sites), as last counted by the delivery job.', registers: [registry] });
+  for (const outcome of ['delivered', 'retrying', 'failed']) webhookDeliveries.inc({ outcome }, 0);
+
   // Known label values start at 0, so increase() over a restart sees the first event too.
   for (const reason of ['refused', 'unavailable']) payoutFailed.inc({ reason }, 0);
   for (const outcome of ['released', 'failed', 'recorded', 'stale', 'duplicate', 'unknown_transaction', 'ignored_type']) webhooks.inc({ outcome, reason: '' }, 0);
@@ -157,6 +166,9 @@ export function createMetrics(): Metrics {
     releasesProcessingStuck,
     releasesUnlockedPending,
     edgeRefusals,
+    webhookDeliveries,
+    webhookAttemptDuration,
+    webhookQueueDepth,
     trackRequest(req, res) {
       // Known routes only, so scanners hitting random paths cannot grow the label set.
       const route = routeOf(req);

@@ -3,6 +3,7 @@ import { endWalletCooldownsJob } from './end-wallet-cooldowns.job.js';
 import { expireOrdersJob } from './expire-orders.job.js';
 import { unlockReleasesJob } from './unlock-releases.job.js';
 import { reconcilePayoutsJob } from './reconcile-payouts.job.js';
+import { deliverWebhooksJob } from './deliver-webhooks.job.js';
 import { pruneRateLimitsJob } from './prune-rate-limits.job.js';
 import { pruneSessionsJob } from './prune-sessions.job.js';
 import { replenishWalletPoolsJob } from './replenish-wallet-pools.job.js';
@@ -21,4 +22,5 @@ export const jobRegistry: readonly JobDefinition<any>[] = [
   expireOrdersJob,
   unlockReleasesJob,
   reconcilePayoutsJob,
+  deliverWebhooksJob,
 ];

@@ -9,6 +9,7 @@ import { OrderResolver } from '../resolvers/order.resolver.js';
 import { AllocationResolver } from '../resolvers/allocation.resolver.js';
 import { ReleaseResolver } from '../resolvers/release.resolver.js';
 import { PayoutResolver } from '../resolvers/payout.resolver.js';
+import { WebhookResolver } from '../resolvers/webhook.resolver.js';
 import { SiteResolver } from '../resolvers/site.resolver.js';
 import { UserResolver } from '../resolvers/user.resolver.js';
 import { VestingPlanResolver } from '../resolvers/vesting-plan.resolver.js';
@@ -31,7 +32,7 @@ export const noSchemaPubSub = {
   },
 };
 
-export const resolvers = [AuthResolver, SiteResolver, UserResolver, AuditResolver, JobResolver, AssetResolver, WalletResolver, VestingPlanResolver, OrderResolver, AllocationResolver, ReleaseResolver, PayoutResolver] as const;
+export const resolvers = [AuthResolver, SiteResolver, UserResolver, AuditResolver, JobResolver, AssetResolver, WalletResolver, VestingPlanResolver, OrderResolver, AllocationResolver, ReleaseResolver, PayoutResolver, WebhookResolver] as const;
 
 /** The schema without permissions: what `schema:print` writes to docs/schema.graphql. */
 export function buildBareSchema(): Promise<GraphQLSchema> {

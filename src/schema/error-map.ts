@@ -7,6 +7,7 @@ import { CommonErrorCode, DomainError } from '../services/errors.js';
 import { OrderErrorCode } from '../services/orders/errors.js';
 import { VestingErrorCode } from '../services/vesting/errors.js';
 import { PayoutErrorCode } from '../services/payouts/errors.js';
+import { NotificationErrorCode } from '../services/notifications/errors.js';
 import { SiteErrorCode } from '../services/sites/errors.js';
 import { UserErrorCode } from '../services/users/errors.js';
 import { VestingPlanErrorCode } from '../services/vesting-plans/errors.js';
@@ -37,6 +38,7 @@ const CATEGORY: Record<ErrorCode, ErrorCategory> = {
   [OrderErrorCode.IDEMPOTENCY_KEY_REUSED]: 'CONFLICT',
   [VestingErrorCode.ALLOCATION_STATUS_CONFLICT]: 'CONFLICT',
   [PayoutErrorCode.RELEASE_STATUS_CONFLICT]: 'CONFLICT',
+  [NotificationErrorCode.WEBHOOK_TARGET_REFUSED]: 'BAD_USER_INPUT',
 };
 
 export function categoryOf(e: DomainError): ErrorCategory {

@@ -60,6 +60,8 @@ export const permissionRules = {
     allocations: siteMember,
     releases: siteMember,
     payoutMode: siteStaff,
+    webhookEndpoints: siteAdmin,
+    webhookDeliveries: siteStaff,
   },
   Mutation: {
     login: allow,
@@ -79,6 +81,10 @@ export const permissionRules = {
     revokeAllocation: siteAdmin,
     releaseBatch: siteAdmin,
     retryRelease: siteAdmin,
+    createWebhookEndpoint: siteAdmin,
+    rotateWebhookSecret: siteAdmin,
+    setWebhookEndpointActive: siteAdmin,
+    redeliverWebhook: siteStaff,
   },
   Subscription: {
     // The order's customer or staff; checked again for every event (services/orders/order-updates.ts).

@@ -9,6 +9,7 @@ import { Migration20261201161051PaymentOrders } from './Migration20261201161051_
 import { Migration20261201162141ChainCursor } from './Migration20261201162141_chain_cursor.js';
 import { Migration20261201164445Allocations } from './Migration20261201164445_allocations.js';
 import { Migration20261201170834Payouts } from './Migration20261201170834_payouts.js';
+import { Migration20261201172503Notifications } from './Migration20261201172503_notifications.js';
 
 /** Every migration, in order. Add new ones here (npm run migration:create writes the file). */
 export const migrationsList: NonNullable<MigrationsOptions['migrationsList']> = [
@@ -22,4 +23,5 @@ export const migrationsList: NonNullable<MigrationsOptions['migrationsList']> = 
   { name: 'Migration20261201162141_chain_cursor', class: Migration20261201162141ChainCursor },
   { name: 'Migration20261201164445_allocations', class: Migration20261201164445Allocations },
   { name: 'Migration20261201170834_payouts', class: Migration20261201170834Payouts },
+  { name: 'Migration20261201172503_notifications', class: Migration20261201172503Notifications },
 ];

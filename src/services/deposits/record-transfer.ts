@@ -5,6 +5,8 @@ import { recordAudit } from '../audit/record-audit.js';
 import type { ObservedTransfer } from '../chain/transfer-source.js';
 import { fromBaseUnits } from '../money/amount.js';
 import { settleOrder } from './settle-order.js';
+import { emitEvent } from '../notifications/emit.js';
+import { readOrderData } from '../notifications/payloads.js';
 import { confirmationsAt } from './payment-progress.js';
 import type { WatchedWallet } from './watched-wallets.js';
 
@@ -67,6 +69,11 @@ export async function recordTransfer(
     if (!row) return 'known';
     if (row.inserted && !credit) {
       recordLatePayment(tx, wallet, t, order);
+      await emitEvent(tx, {
+        siteId: wallet.siteId,
+        type: 'order.late_payment',
+        data: { order: await readOrderData(tx, wallet.siteId, wallet.orderId), transfer: { txHash: t.txHash, logIndex: t.logIndex, amount: fromBaseUnits(t.amount, order.decimals), fromAddress: t.from, toAddress: t.to } },
+      });
       return 'late';
     }
     await settleOrder(tx, deps.events, wallet.siteId, wallet.orderId);

@@ -6,6 +6,8 @@ import type { Logger } from '../../logger.js';
 /** PostgreSQL refuses NOTIFY payloads of 8000 bytes or more; events carry ids and states, not documents. */
 const MAX_PAYLOAD_BYTES = 7900;
 const RETRY_FIRST_MS = 500;
+/** application_name of the listening connection. */
+export const LISTENER_APPLICATION_NAME = 'vestline-events';
 const RETRY_MAX_MS = 30_000;
 
 interface Envelope {
@@ -57,7 +59,8 @@ export async function createEventBus(opts: { databaseUrl: string; channel: strin
   };
 
   const connect = async (): Promise<void> => {
-    const client = new pg.Client({ connectionString: opts.databaseUrl });
+    // Named, so operators (and tests) can tell the listening connection apart in pg_stat_activity.
+    const client = new pg.Client({ connectionString: opts.databaseUrl, application_name: LISTENER_APPLICATION_NAME });
     client.on('notification', (n) => deliver(n.payload));
     client.on('error', () => undefined); // reported through 'end', below
     client.on('end', () => {
@@ -68,6 +71,11 @@ export async function createEventBus(opts: { databaseUrl: string; channel: strin
     });
     await client.connect();
     await client.query(`listen ${pg.escapeIdentifier(opts.channel)}`);
+    // close() ran while this reconnect was under way: do not leave a connection behind.
+    if (closing) {
+      await client.end().catch(() => undefined);
+      return;
+    }
     listener = client;
     if (failures) opts.logger.info('event channel restored');
     failures = 0;

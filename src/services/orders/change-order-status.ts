@@ -8,6 +8,9 @@ import type { EventBus } from '../events/pg-pubsub.js';
 import { createAllocationForOrder } from '../vesting/create-allocation.js';
 import { releaseWallet } from '../wallets/release-wallet.js';
 import { publishOrderChanged } from './order-events.js';
+import { emitEvent } from '../notifications/emit.js';
+import type { EventType } from '../notifications/event-types.js';
+import { readOrderData } from '../notifications/payloads.js';
 
 export interface OrderStatusChange {
   orderId: string;
@@ -19,6 +22,15 @@ export interface OrderStatusChange {
   /** Audit action and details; the actor comes from `who`. */
   audit: { action: string; details?: Record<string, unknown> };
 }
+
+/** The merchant notification each status change sends (domain.md, Merchant notifications). */
+const ORDER_EVENT: Partial<Record<OrderStatus, EventType>> = {
+  [OrderStatus.CONFIRMING]: 'order.confirming',
+  [OrderStatus.PAID]: 'order.paid',
+  [OrderStatus.UNDERPAID]: 'order.underpaid',
+  [OrderStatus.EXPIRED]: 'order.expired',
+  [OrderStatus.CANCELLED]: 'order.cancelled',
+};
 
 const isOpen = (s: OrderStatus) => (OPEN_ORDER_STATUSES as readonly OrderStatus[]).includes(s);
 
@@ -50,6 +62,8 @@ export async function changeOrderStatus(
     targetId: change.orderId,
     details: { from: r.previous, to: change.to, ...change.audit.details },
   });
+  const type = ORDER_EVENT[change.to];
+  if (type) await emitEvent(tx, { siteId: change.siteId, type, data: await readOrderData(tx, change.siteId, change.orderId) });
   await publishOrderChanged(tx, events, change.siteId, change.orderId);
   return r;
 }

@@ -14,6 +14,8 @@ import { publishOrderChanged } from './order-events.js';
 import { findOrder } from './find-order.js';
 import type { OrderView } from './order-view.js';
 import { newOrderReference } from './reference.js';
+import { emitEvent } from '../notifications/emit.js';
+import { orderData } from '../notifications/payloads.js';
 
 export interface CreateOrderInput {
   network: Network;
@@ -163,11 +165,13 @@ export async function createOrder(scope: Scope, input: CreateOrderInput, opts: {
         targetId: orderId,
         details: { reference, network: input.network, amountExpected: fromBaseUnits(amount, terms.pay_decimals!), walletId: wallet.id },
       });
-      await publishOrderChanged(tx, scope.deps.events, siteId, orderId);
-      return newOrderView(terms, {
+      const view = newOrderView(terms, {
         id: orderId, siteId, reference, network: input.network, payToAddress: wallet.address, walletId: wallet.id,
         amountExpected: amount, tokenAmount: tokens, expiresAt, createdAt: now, customerId,
       });
+      await emitEvent(tx, { siteId, type: 'order.created', data: orderData(view) });
+      await publishOrderChanged(tx, scope.deps.events, siteId, orderId);
+      return view;
     });
   } catch (e) {
     // Two requests with one key at once: the second waited on the first's row and lost the insert.

@@ -7,6 +7,8 @@ import type { EventBus } from '../events/pg-pubsub.js';
 import { fromBaseUnits } from '../money/amount.js';
 import { publishReleasesChanged } from '../vesting/release-events.js';
 import { custodyOutcome } from './custody-status.js';
+import { emitEvent } from '../notifications/emit.js';
+import { readAllocationData, readReleaseData } from '../notifications/payloads.js';
 import type { CustodyTransaction } from './custody-port.js';
 
 export type SettleOutcome = 'released' | 'failed' | 'recorded' | 'stale';
@@ -55,12 +57,15 @@ export async function settleRelease(
   if (outcome === 'released') {
     await tx.execute('update allocation set released_amount = released_amount + ?, updated_at = now() where id = ? and site_id = ?', [r.row.amount, allocationId, release.siteId]);
     // Completed once nothing of it is left to pay: every release RELEASED (cancelled ones of a revoke do not count, and a REVOKED allocation stays REVOKED).
-    await tx.execute(
+    const completed = await tx.execute<{ id: string }[]>(
       `update allocation set status = 'COMPLETED', updated_at = now() where id = ? and site_id = ? and status = 'ACTIVE'
-       and not exists (select 1 from vesting_release where allocation_id = ? and site_id = ? and status not in ('RELEASED', 'CANCELLED'))`,
+       and not exists (select 1 from vesting_release where allocation_id = ? and site_id = ? and status not in ('RELEASED', 'CANCELLED'))
+       returning id`,
       [allocationId, release.siteId, allocationId, release.siteId],
     );
+    if (completed.length) await emitEvent(tx, { siteId: release.siteId, type: 'allocation.completed', data: await readAllocationData(tx, release.siteId, allocationId) });
   }
+  await emitEvent(tx, { siteId: release.siteId, type: outcome === 'released' ? 'release.released' : 'release.failed', data: await readReleaseData(tx, release.siteId, release.id) });
   recordAudit(tx, { actor: null, siteId: release.siteId, ip: null }, {
     action: outcome === 'released' ? 'release.released' : 'release.failed',
     targetType: 'VestingRelease',

@@ -5,6 +5,8 @@ import { recordAudit } from '../audit/record-audit.js';
 import type { RequestScope } from '../auth/actor.js';
 import { fromBaseUnits } from '../money/amount.js';
 import { vestingSchedule } from './schedule.js';
+import { emitEvent } from '../notifications/emit.js';
+import { readAllocationData } from '../notifications/payloads.js';
 
 interface PaidOrder {
   customer_id: string;
@@ -90,5 +92,6 @@ export async function createAllocationForOrder(
     targetId: allocationId,
     details: { orderId, totalAmount: fromBaseUnits(total, o.token_decimals), releases: schedule.length, startAt: startAt.toISOString() },
   });
+  await emitEvent(tx, { siteId, type: 'allocation.created', data: await readAllocationData(tx, siteId, allocationId) });
   return { id: allocationId, created: true };
 }

@@ -1,5 +1,7 @@
 import type { Deps } from '../../deps.js';
 import { publishReleasesChanged } from './release-events.js';
+import { emitEvents } from '../notifications/emit.js';
+import { RELEASE_EVENT_COLUMNS, releaseData, type ReleaseEventRow } from '../notifications/payloads.js';
 
 const BATCH = 5000;
 
@@ -13,15 +15,22 @@ export async function unlockDueReleases(deps: Pick<Deps, 'orm' | 'events'>, now:
   let unlocked = 0;
   for (;;) {
     const n = await deps.orm.em.fork().transactional(async (tx) => {
-      const rows = await tx.execute<{ id: string; site_id: string }[]>(
+      const rows = await tx.execute<(ReleaseEventRow & { site_id: string })[]>(
         // all-sites: the unlock job serves every site; events are published per site below.
         `with due as (
            select id from vesting_release where status = 'LOCKED' and unlock_at <= ? order by unlock_at, id limit ? for update skip locked
+         ),
+         unlocked as (
+           update vesting_release r set status = 'UNLOCKED', updated_at = now() from due where r.id = due.id and r.status = 'LOCKED'
+           returning r.*
          )
-         update vesting_release r set status = 'UNLOCKED', updated_at = now() from due where r.id = due.id and r.status = 'LOCKED'
-         returning r.id, r.site_id`,
+         select r.site_id, ${RELEASE_EVENT_COLUMNS} from unlocked r join allocation al on al.id = r.allocation_id join asset d on d.id = al.asset_id`,
         [now, BATCH],
       );
+      // Merchant notifications, in the same transaction (outbox), a statement per 1000 events.
+      for (let i = 0; i < rows.length; i += 1000) {
+        await emitEvents(tx, rows.slice(i, i + 1000).map((r) => ({ siteId: r.site_id, type: 'release.unlocked' as const, data: releaseData(r) })));
+      }
       const bySite = new Map<string, string[]>();
       for (const r of rows) bySite.set(r.site_id, [...(bySite.get(r.site_id) ?? []), r.id]);
       for (const [siteId, ids] of bySite) await publishReleasesChanged(tx, deps.events, siteId, ids);

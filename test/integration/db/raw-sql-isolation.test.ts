@@ -30,6 +30,8 @@ import { findAllocation, loadAllocation, loadOrderAllocation } from '../../../sr
 import { findReleases, listReleases, loadAllocationReleases } from '../../../src/services/vesting/list-releases.js';
 import { revokeAllocation } from '../../../src/services/vesting/revoke-allocation.js';
 import { releaseBatch } from '../../../src/services/payouts/release-batch.js';
+import { emitEvents } from '../../../src/services/notifications/emit.js';
+import { readAllocationData, readOrderData, readReleaseData } from '../../../src/services/notifications/payloads.js';
 import { settleRelease } from '../../../src/services/payouts/settle-release.js';
 import { findOrder, loadOrder } from '../../../src/services/orders/find-order.js';
 import { listOrders } from '../../../src/services/orders/list-orders.js';
@@ -66,6 +68,11 @@ const COVERED: Record<string, string> = {
   'src/services/vesting/revoke-allocation.ts': 'revokeAllocation',
   'src/services/payouts/release-batch.ts': 'releaseBatch',
   'src/services/payouts/settle-release.ts': 'settleRelease',
+  'src/services/notifications/payloads.ts': 'readOrderData, readReleaseData, readAllocationData',
+  'src/services/notifications/emit.ts': 'emitEvents (and every flow above: site B gets no event of site A)',
+  'src/services/notifications/endpoints.ts': 'test/integration/notifications/webhooks.test.ts: another site lists none, rotates none (NOT_FOUND)',
+  'src/services/notifications/deliveries.ts': 'test/integration/notifications/webhooks.test.ts: another site cannot redeliver (NOT_FOUND)',
+  'src/services/notifications/deliver.ts': "outcomes are written by the claimed delivery's own id and site (test/integration/notifications/webhooks.test.ts)",
 };
 
 let db: TestDatabase;
@@ -93,6 +100,8 @@ async function siteRows(siteId: string) {
     transfers: await sql('select * from chain_transfer where site_id = ? order by id', [siteId]),
     allocations: await sql('select * from allocation where site_id = ? order by id', [siteId]),
     releases: await sql('select * from vesting_release where site_id = ? order by id', [siteId]),
+    events: await sql('select * from notification_event where site_id = ? order by id', [siteId]),
+    deliveries: await sql('select * from webhook_delivery where site_id = ? order by id', [siteId]),
   };
 }
 
@@ -343,6 +352,22 @@ describe('raw SQL acting in site A never reads or changes site B', () => {
       expect(settled.outcome).toBe('stale');
       expect(await siteRows(B)).toEqual(processing);
       expect(before.releases.length).toBe(processing.releases.length);
+    });
+
+    it("notification payloads and the outbox: another site's rows are not read, and its endpoints get nothing", async () => {
+      const b = orders[B]!.order;
+      const before = await siteRows(B);
+      const em = deps.orm.em.fork();
+      await expect(em.transactional((tx) => readOrderData(tx, A, b.id))).rejects.toThrow(/not found/);
+      const [releaseB] = await sql<{ id: string; allocation_id: string }>('select id, allocation_id from vesting_release where site_id = ? limit 1', [B]);
+      await expect(em.transactional((tx) => readReleaseData(tx, A, releaseB!.id))).rejects.toThrow(/not found/);
+      await expect(em.transactional((tx) => readAllocationData(tx, A, releaseB!.allocation_id))).rejects.toThrow(/not found/);
+      // An endpoint in B subscribed to everything: an event of A makes no delivery there.
+      await sql(`insert into webhook_endpoint (id, site_id, url, events, active, sealed_secret, key_version, created_at, updated_at) values (?, ?, 'https://b.example/hook', '{}', true, '\\x00', 1, now(), now())`, [randomUUID(), B]);
+      const withEndpoint = await siteRows(B);
+      await em.transactional((tx) => emitEvents(tx, [{ siteId: A, type: 'order.created', data: { id: 'x' } }]));
+      expect(await siteRows(B)).toEqual(withEndpoint);
+      expect(before.events).toEqual(withEndpoint.events);
     });
 
     it("orderUpdates: another site's order cannot be subscribed to", async () => {

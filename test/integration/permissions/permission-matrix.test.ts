@@ -55,6 +55,12 @@ const ALLOWED: Record<string, Caller[]> = {
   'Query.payoutMode': ['SITE_ADMIN', 'OPERATOR'],
   'Mutation.releaseBatch': ['SITE_ADMIN'],
   'Mutation.retryRelease': ['SITE_ADMIN'],
+  'Query.webhookEndpoints': ['SITE_ADMIN'],
+  'Query.webhookDeliveries': ['SITE_ADMIN', 'OPERATOR'],
+  'Mutation.createWebhookEndpoint': ['SITE_ADMIN'],
+  'Mutation.rotateWebhookSecret': ['SITE_ADMIN'],
+  'Mutation.setWebhookEndpointActive': ['SITE_ADMIN'],
+  'Mutation.redeliverWebhook': ['SITE_ADMIN', 'OPERATOR'],
 };
 const CALLERS: Caller[] = ['anonymous', 'SUPER_ADMIN', 'SITE_ADMIN', 'OPERATOR', 'CUSTOMER'];
 
