@@ -22,7 +22,9 @@ export async function receiveCustodyEvent(
     const [release] = tr?.externalTxId
       ? await tx.execute<{ id: string; site_id: string }[]>(
           // all-sites: a custody event names its release by externalTxId (unique across sites); it is settled in that release's site.
-          'select id, site_id from vesting_release where external_tx_id = ?',
+          // Locked first: the event row's foreign key and the settlement both lock the release, and two
+          // events of one release taking those locks in opposite orders would deadlock.
+          'select id, site_id from vesting_release where external_tx_id = ? for update',
           [tr.externalTxId],
         )
       : [];

@@ -172,6 +172,22 @@ describe('payouts through MOCK custody', () => {
       expect(await sql('select status, tx_hash from vesting_release where id = ?', [rel.id])).toEqual([{ status: 'RELEASED', tx_hash: '0xabc' }]);
     });
 
+    it('applies events for one release that arrive at the same time without a deadlock (every one answered 200)', async () => {
+      const releases = [];
+      for (let i = 0; i < 4; i++) releases.push(await unlockedRelease());
+      await sql(`update vesting_release set status = 'PROCESSING', processing_since = now() where id in (${releases.map(() => '?').join(', ')})`, releases.map((r) => r.id));
+      const posts = [];
+      for (const rel of releases) {
+        for (const status of ['SUBMITTED', 'CONFIRMING', 'COMPLETED']) {
+          const e = await signed({ id: `evt-race-${rel.id}-${status}`, eventType: 'transaction.status.updated', data: { id: `tx-${rel.id}`, status, externalTxId: rel.externalTxId, txHash: '0x01' } });
+          posts.push(() => post(e.body, e.headers));
+        }
+      }
+      const answers = await Promise.all(posts.map((p) => p()));
+      expect(answers.map((a) => a.status)).toEqual(Array(answers.length).fill(200));
+      expect(await sql(`select count(*)::int as n from vesting_release where status = 'RELEASED' and id in (${releases.map(() => '?').join(', ')})`, releases.map((r) => r.id))).toEqual([{ n: 4 }]);
+    });
+
     it('takes v1 (Fireblocks-Signature) alone too', async () => {
       const v1only = await signed({ type: 'TRANSACTION_STATUS_UPDATED', tenantId: 't', timestamp: Date.now(), data: { id: 'tx-v1', status: 'SUBMITTED', externalTxId: 'vl-rel-11111111111111111111111111111111' } });
       expect((await post(v1only.body, { 'fireblocks-signature': v1only.headers['fireblocks-signature'] })).status).toBe(200);
