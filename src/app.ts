@@ -7,6 +7,7 @@ import { createHttpApp } from './http/http-app.js';
 import { DASHBOARD_PATH } from './http/job-dashboard.js';
 import { createJobRunner, type JobRunner } from './jobs/agenda.js';
 import { startDepositWatchers } from './jobs/deposit-watcher.js';
+import { startWebhookWakeup } from './jobs/webhook-wakeup.js';
 import { jobRegistry } from './jobs/registry.js';
 import type { Logger } from './logger.js';
 import { bootstrapAdmin, type BootstrapResult } from './services/users/bootstrap-admin.js';
@@ -87,8 +88,9 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     if (config.role !== 'api') {
       await jobs.startProcessing();
       const watchers = startDepositWatchers(deps, db.url);
+      const webhookWakeup = startWebhookWakeup(deps);
       // Stopped before the jobs and the pool: a pass in flight finishes its transaction first.
-      cleanups.unshift(() => watchers.stop());
+      cleanups.unshift(() => watchers.stop(), () => webhookWakeup.stop());
     }
 
     let stopped: Promise<void> | undefined;

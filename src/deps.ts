@@ -8,11 +8,9 @@ import { Network } from './entities/enums.js';
 import { erc20Reader, trc20Reader, type BalanceReaders } from './services/chain/balance-readers.js';
 import { keyring, type Keyring } from './services/wallet-keys/master-keys.js';
 import { verifyMasterKeys } from './services/wallet-keys/verify-master-keys.js';
-import { createEventBus, type EventBus } from './services/events/pg-pubsub.js';
+import { createEventBus, EVENT_CHANNEL, type EventBus } from './services/events/pg-pubsub.js';
 import { createPayouts, type Payouts } from './services/payouts/custody.js';
 
-/** The one NOTIFY channel every process listens on (events carry their topic inside). */
-export const EVENT_CHANNEL = 'vestline_events';
 
 /** The time source use cases and jobs read, so tests can move it. */
 export interface Clock {

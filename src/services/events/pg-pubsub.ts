@@ -32,6 +32,17 @@ function envelope(topic: string, payload: unknown, id?: string): string {
   return json;
 }
 
+/** The one NOTIFY channel every process listens on (events carry their topic inside). */
+export const EVENT_CHANNEL = 'vestline_events';
+
+/**
+ * Publishes on the shared channel when `em`'s transaction commits, for code that has a transaction but
+ * not the process's bus (the outbox): the same envelope the bus delivers.
+ */
+export async function notifyIn(em: EntityManager, topic: string, payload: unknown, id?: string): Promise<void> {
+  await em.execute('select pg_notify(?, ?)', [EVENT_CHANNEL, envelope(topic, payload, id)]);
+}
+
 const keyOf = (topic: string, id?: unknown) => (id === undefined || id === null ? topic : `${topic}\u0000${String(id)}`);
 
 /**
