@@ -4,6 +4,8 @@ import { GraphQLScalarType } from 'graphql';
 import pg from 'pg';
 import { readAuditLog, readMe, readSites, readWallets } from './reference-queries.js';
 import { readOrders } from './orders/reference-orders.js';
+import { readAllocationPage, releaseNode, releasesLoader, type AllocationNode, type ReleaseRow } from './vesting/reference-allocations.js';
+import type DataLoader from 'dataloader';
 import { isEntry, runAsChild, type ReferenceServer } from './reference-child.js';
 
 /**
@@ -134,18 +136,63 @@ export const typeDefs = /* GraphQL */ `
     pageInfo: PageInfo!
   }
 
+  # The fields bench/vesting.ts reads (amounts already in their asset's decimals).
+  enum AllocationStatus {
+    ACTIVE
+    COMPLETED
+    REVOKED
+  }
+
+  enum ReleaseStatus {
+    LOCKED
+    UNLOCKED
+    PROCESSING
+    RELEASED
+    FAILED
+  }
+
+  type VestingRelease {
+    index: Int!
+    amount: Decimal!
+    unlockAt: DateTime!
+    status: ReleaseStatus!
+  }
+
+  type Allocation {
+    id: ID!
+    status: AllocationStatus!
+    totalAmount: Decimal!
+    claimableAmount: Decimal!
+    lockedAmount: Decimal!
+    startAt: DateTime!
+    releases: [VestingRelease!]!
+  }
+
+  type AllocationEdge {
+    node: Allocation!
+    cursor: String!
+  }
+
+  type AllocationConnection {
+    edges: [AllocationEdge!]!
+    pageInfo: PageInfo!
+  }
+
   type Query {
     me: User
     sites: [Site!]!
     wallets(first: Int = 50): WalletConnection!
     auditLog(first: Int = 50): AuditEntryConnection!
     orders(first: Int = 50): PaymentOrderConnection!
+    allocations(first: Int = 50): AllocationConnection!
   }
 `;
 
 interface Context {
   userId: string | null;
   siteId: string | null;
+  /** Made on first use by `Allocation.releases`: one per request, as DataLoader's docs advise. */
+  releases?: DataLoader<string, ReleaseRow[]>;
 }
 
 const header = (v: string | string[] | undefined): string | null => (Array.isArray(v) ? (v[0] ?? null) : (v ?? null));
@@ -166,6 +213,17 @@ export async function startApolloReference(databaseUrl: string, poolMax: number)
       wallets: (_: unknown, args: { first: number }, ctx: Context) => readWallets(pool, requireSite(ctx), args.first),
       auditLog: (_: unknown, args: { first: number }, ctx: Context) => readAuditLog(pool, requireSite(ctx), args.first),
       orders: (_: unknown, args: { first: number }, ctx: Context) => readOrders(pool, requireSite(ctx), args.first),
+      allocations: async (_: unknown, args: { first: number }, ctx: Context) => {
+        const page = await readAllocationPage(pool, requireSite(ctx), args.first);
+        const edges = page.items.map((i) => ({ node: { ...i.node, decimals: i.decimals }, cursor: i.cursor }));
+        return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } };
+      },
+    },
+    Allocation: {
+      releases: async (a: AllocationNode & { decimals: number }, _args: unknown, ctx: Context) => {
+        ctx.releases ??= releasesLoader(pool, requireSite(ctx));
+        return (await ctx.releases.load(a.id)).map((r) => releaseNode(r, a.decimals));
+      },
     },
   };
   const server = new ApolloServer<Context>({ typeDefs, resolvers });

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { readAuditLog, readMe, readSites, readWallets } from './reference-queries.js';
 import { createOrderBare, readOrders } from './orders/reference-orders.js';
+import { readAllocationsWithReleases } from './vesting/reference-allocations.js';
 import { isEntry, runAsChild, type ReferenceServer } from './reference-child.js';
 
 /**
@@ -14,6 +15,8 @@ import { isEntry, runAsChild, type ReferenceServer } from './reference-child.js'
  *   POST /wallets/<siteId>  -> {"data":{"wallets":{edges:[{node:{…},cursor}],pageInfo:{…}}}}
  *   POST /audit/<siteId>    -> {"data":{"auditLog":{edges:[{node:{…},cursor}],pageInfo:{…}}}}
  *   POST /orders/<siteId>   -> {"data":{"orders":{edges:[{node:{…},cursor}],pageInfo:{…}}}}   (bench/orders.ts)
+ *   POST /allocations/<siteId> -> {"data":{"allocations":{edges:[{node:{…, releases:[…]}}]}}}   (bench/vesting.ts; two
+ *                           statements: the page with its sums, then the page's releases)
  *   POST /create-order/<siteId>/<customerId> -> {"data":{"createOrder":{…}}}, the order written in one
  *                           transaction (bench/orders/reference-orders.ts; input from the body's variables.i)
  * The request body is read and ignored (except by /create-order), so every server receives the same
@@ -51,6 +54,9 @@ export async function startBaselineServer(databaseUrl: string, poolMax: number):
         break;
       case 'orders':
         if (id) return { status: 200, body: { data: { orders: await readOrders(pool, id, PAGE) } } };
+        break;
+      case 'allocations':
+        if (id) return { status: 200, body: { data: { allocations: await readAllocationsWithReleases(pool, id, PAGE) } } };
         break;
     }
     return { status: 404, body: { errors: [{ message: 'Not found' }] } };

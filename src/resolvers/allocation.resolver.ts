@@ -13,6 +13,7 @@ import { loadSiteUser } from '../services/users/load-user.js';
 import { loadAllocation } from '../services/vesting/find-allocation.js';
 import { listAllocations } from '../services/vesting/list-allocations.js';
 import { loadAllocationReleases } from '../services/vesting/list-releases.js';
+import { releaseView } from '../services/vesting/allocation-view.js';
 import { revokeAllocation } from '../services/vesting/revoke-allocation.js';
 
 @Resolver(() => AllocationType)
@@ -41,7 +42,7 @@ export class AllocationResolver {
 
   @FieldResolver(() => [VestingReleaseType])
   async releases(@Root() a: AllocationType, @Ctx() ctx: GraphQLContext): Promise<VestingReleaseType[]> {
-    return (await loadAllocationReleases(ctx, a.id)).map(toReleaseType);
+    return (await loadAllocationReleases(ctx, a.id)).map((r) => toReleaseType(releaseView({ ...r, decimals: a.asset.decimals })));
   }
 
   @FieldResolver(() => UserType)

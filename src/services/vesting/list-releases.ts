@@ -51,23 +51,29 @@ export async function findReleases(scope: Scope, ids: readonly string[]): Promis
   return rows.map(releaseView);
 }
 
-const loaders = new WeakMap<Scope, DataLoader<string, ReleaseView[]>>();
+/** A release as the allocation page loads it: no join, no decimals (the page has its allocation's asset). */
+export type AllocationReleaseRow = Omit<ReleaseRow, 'decimals'>;
+
+const RELEASE_ONLY_COLUMNS = RELEASE_COLUMNS.replace('a.decimals, ', '');
+
+const loaders = new WeakMap<Scope, DataLoader<string, AllocationReleaseRow[]>>();
 
 /**
  * An allocation's releases in schedule order, batched with every other allocation of the request: a
  * page of 50 allocations with their releases costs one query for all the releases.
  */
-export function loadAllocationReleases(scope: Scope, allocationId: string): Promise<ReleaseView[]> {
+export function loadAllocationReleases(scope: Scope, allocationId: string): Promise<AllocationReleaseRow[]> {
   let loader = loaders.get(scope);
   if (!loader) {
     loader = new DataLoader(async (ids: readonly string[]) => {
-      const rows = await scope.deps.reads.rows<ReleaseRow>(
-        `select ${RELEASE_COLUMNS} from ${RELEASE_FROM}
+      // The caller read the allocations (and may see them): the releases need no join.
+      const rows = await scope.deps.reads.rows<AllocationReleaseRow>(
+        `select ${RELEASE_ONLY_COLUMNS} from vesting_release r
          where r.allocation_id = any(?::uuid[]) and r.site_id = ? and ${NOT_CANCELLED.sql} order by r.allocation_id, r.index`,
         [ids.filter(isUuid), requireSiteId(scope)],
       );
-      const byAllocation = new Map<string, ReleaseView[]>(ids.map((id) => [id, []]));
-      for (const r of rows) byAllocation.get(r.allocationId)?.push(releaseView(r));
+      const byAllocation = new Map<string, AllocationReleaseRow[]>(ids.map((id) => [id, []]));
+      for (const r of rows) byAllocation.get(r.allocationId)?.push(r);
       return ids.map((id) => byAllocation.get(id) ?? []);
     });
     loaders.set(scope, loader);

@@ -32,7 +32,11 @@ export async function unlockDueReleases(deps: Pick<Deps, 'orm' | 'events'>, now:
         await emitEvents(tx, rows.slice(i, i + 1000).map((r) => ({ siteId: r.site_id, type: 'release.unlocked' as const, data: releaseData(r) })));
       }
       const bySite = new Map<string, string[]>();
-      for (const r of rows) bySite.set(r.site_id, [...(bySite.get(r.site_id) ?? []), r.id]);
+      for (const r of rows) {
+        const ids = bySite.get(r.site_id);
+        if (ids) ids.push(r.id);
+        else bySite.set(r.site_id, [r.id]);
+      }
       for (const [siteId, ids] of bySite) await publishReleasesChanged(tx, deps.events, siteId, ids);
       return rows.length;
     });
