@@ -33,7 +33,7 @@ export function fireblocksWebhook(deps: Pick<Deps, 'config' | 'logger' | 'orm' |
     if (!check.ok) return refuse(req, res, check.reason === 'jwks_unavailable' ? 503 : 401, check.detail);
     const event = parseCustodyWebhook(rawBody);
     if (event.kind === 'invalid') return refuse(req, res, 400, 'malformed_body');
-    const outcome = await receiveCustodyEvent(deps, event, JSON.parse(rawBody.toString('utf8')) as Record<string, unknown>);
+    const outcome = await receiveCustodyEvent(deps, event);
     metrics.webhooks.inc({ outcome, reason: '' });
     res.status(200).json({ ok: true, outcome });
   };

@@ -1,5 +1,5 @@
 import { asDate, type PlainReads } from '../db/plain-reads.js';
-import type { SqlFragment } from './db/transition.js';
+import { andAll, type SqlFragment } from './db/transition.js';
 import { InvalidInputError } from './errors.js';
 import { isUuid } from './ids.js';
 
@@ -81,8 +81,8 @@ export async function keysetRows<R extends object>(reads: PlainReads, q: KeysetQ
   if (!IDENT.test(q.alias) || !IDENT.test(q.timeColumn)) throw new Error('keysetRows: bad identifier');
   const a = q.alias;
   const site = q.siteId === null ? 'is null' : '= ?';
-  const filters = (q.where ?? []).map((c) => ` and ${c.sql}`).join('');
-  const params = [...(q.siteId === null ? [] : [q.siteId]), ...(q.where ?? []).flatMap((c) => c.params ?? [])];
+  const { sql: filters, params: filterParams } = andAll(q.where ?? []);
+  const params = [...(q.siteId === null ? [] : [q.siteId]), ...filterParams];
   const after = cursor ? ` and (${a}.${q.timeColumn}, ${a}.id) ${q.ascending ? '>' : '<'} (?, ?)` : '';
   const direction = q.ascending ? 'asc' : 'desc';
   const [rows, total] = await Promise.all([

@@ -10,6 +10,11 @@ export function sql(text: string, ...params: unknown[]): SqlFragment {
   return { sql: text, params };
 }
 
+/** Extra conditions as ` and a and b…` with their parameters in order (empty when there are none). */
+export function andAll(conditions: readonly SqlFragment[]): { sql: string; params: unknown[] } {
+  return { sql: conditions.map((c) => ` and ${c.sql}`).join(''), params: conditions.flatMap((c) => c.params ?? []) };
+}
+
 function isFragment(v: unknown): v is SqlFragment {
   return typeof v === 'object' && v !== null && 'sql' in v && typeof (v as SqlFragment).sql === 'string';
 }

@@ -1,8 +1,7 @@
-import DataLoader from 'dataloader';
 import { asDate } from '../../db/plain-reads.js';
 import type { Network } from '../../entities/enums.js';
 import { requireSiteId } from '../auth/actor.js';
-import type { Scope } from '../scope.js';
+import { perRequestLoader } from '../per-request-loader.js';
 
 /** A transfer credited to an order, as the API shows it (amount in base units of `decimals`). */
 export interface TransferView {
@@ -25,30 +24,20 @@ interface TransferRow extends Omit<TransferView, 'seenAt' | 'blockNumber'> {
   blockNumber: string;
 }
 
-// One loader per request scope (its EntityManager fork lives as long as the request).
-const loaders = new WeakMap<Scope, DataLoader<string, TransferView[]>>();
-
 /**
  * The transfers credited to an order (reorged ones are left out: they never happened), batched with
  * every other order of the same request, so a page of orders with transfers costs one more query.
  */
-export function loadOrderTransfers(scope: Scope, orderId: string): Promise<TransferView[]> {
-  let loader = loaders.get(scope);
-  if (!loader) {
-    loader = new DataLoader(async (ids: readonly string[]) => {
-      const rows = await scope.deps.reads.rows<TransferRow>(
-        `select t.id, t.order_id as "orderId", t.network, t.tx_hash as "txHash", t.log_index as "logIndex", t.from_address as "fromAddress",
-           t.to_address as "toAddress", t.amount, a.decimals, t.block_number as "blockNumber", t.confirmations, t.seen_at as "seenAt"
-         from chain_transfer t join asset a on a.id = t.asset_id
-         where t.site_id = ? and t.order_id = any(?::uuid[]) and t.status <> 'REORGED'
-         order by t.block_number, t.log_index`,
-        [requireSiteId(scope), [...ids]],
-      );
-      const byOrder = new Map<string, TransferView[]>(ids.map((id) => [id, []]));
-      for (const r of rows) byOrder.get(r.orderId)?.push({ ...r, blockNumber: Number(r.blockNumber), seenAt: asDate(r.seenAt) });
-      return ids.map((id) => byOrder.get(id) ?? []);
-    });
-    loaders.set(scope, loader);
-  }
-  return loader.load(orderId);
-}
+export const loadOrderTransfers = perRequestLoader(async (scope, ids: readonly string[]): Promise<TransferView[][]> => {
+  const rows = await scope.deps.reads.rows<TransferRow>(
+    `select t.id, t.order_id as "orderId", t.network, t.tx_hash as "txHash", t.log_index as "logIndex", t.from_address as "fromAddress",
+       t.to_address as "toAddress", t.amount, a.decimals, t.block_number as "blockNumber", t.confirmations, t.seen_at as "seenAt"
+     from chain_transfer t join asset a on a.id = t.asset_id
+     where t.site_id = ? and t.order_id = any(?::uuid[]) and t.status <> 'REORGED'
+     order by t.block_number, t.log_index`,
+    [requireSiteId(scope), [...ids]],
+  );
+  const byOrder = new Map<string, TransferView[]>(ids.map((id) => [id, []]));
+  for (const r of rows) byOrder.get(r.orderId)?.push({ ...r, blockNumber: Number(r.blockNumber), seenAt: asDate(r.seenAt) });
+  return ids.map((id) => byOrder.get(id) ?? []);
+});

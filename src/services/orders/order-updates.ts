@@ -1,6 +1,7 @@
 import type { Scope } from '../scope.js';
 import { requireSiteId } from '../auth/actor.js';
 import { NotFoundError, UnauthenticatedError } from '../errors.js';
+import { andAll } from '../db/transition.js';
 import { filterMap } from '../events/filter-map.js';
 import { findOrder } from './find-order.js';
 import { ORDER_CHANGED, type OrderChanged } from './order-events.js';
@@ -14,15 +15,15 @@ import { ORDER_COLUMNS, ORDER_FROM, orderView, visibleOrders, type OrderRow, typ
 async function readForSubscriber(scope: Scope, siteId: string, orderId: string): Promise<{ live: boolean; order: OrderView | null }> {
   const actor = scope.actor;
   if (!actor) return { live: false, order: null };
-  const visible = visibleOrders(actor);
+  const visible = andAll(visibleOrders(actor));
   const session = actor.sessionId
     ? { sql: 'exists (select 1 from user_session s join app_user u on u.id = s.user_id where s.id = ? and s.user_id = ? and s.revoked_at is null and s.expires_at > now() and u.role = ?)', params: [actor.sessionId, actor.userId, actor.role] }
     : { sql: 'true', params: [] };
   const [row] = await scope.deps.reads.rows<{ session_live: boolean } & Partial<OrderRow>>(
     `select ${session.sql} as session_live, x.* from (select 1) as one left join (
-       select ${ORDER_COLUMNS} from ${ORDER_FROM} where o.id = ? and o.site_id = ?${visible.map((c) => ` and ${c.sql}`).join('')}
+       select ${ORDER_COLUMNS} from ${ORDER_FROM} where o.id = ? and o.site_id = ?${visible.sql}
      ) as x on true`,
-    [...session.params, orderId, siteId, ...visible.flatMap((c) => c.params ?? [])],
+    [...session.params, orderId, siteId, ...visible.params],
   );
   return { live: row?.session_live === true, order: row?.id ? orderView(row as OrderRow) : null };
 }

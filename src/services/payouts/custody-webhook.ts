@@ -4,8 +4,8 @@ import type { CustodyTransaction } from './custody-port.js';
 const TRANSACTION_TYPES = new Set(['TRANSACTION_STATUS_UPDATED', 'TRANSACTION_CREATED', 'transaction.status.updated', 'transaction.created']);
 
 export type ParsedWebhook =
-  | { kind: 'transaction'; type: string; eventKey: string; transaction: CustodyTransaction }
-  | { kind: 'ignored'; type: string; eventKey: string }
+  | { kind: 'transaction'; type: string; eventKey: string; transaction: CustodyTransaction; payload: Record<string, unknown> }
+  | { kind: 'ignored'; type: string; eventKey: string; payload: Record<string, unknown> }
   | { kind: 'invalid'; detail: string };
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 && v.length <= 200 ? v : null);
@@ -31,7 +31,7 @@ export function parseCustodyWebhook(body: Uint8Array): ParsedWebhook {
   const eventId = str(e.id);
   if (!TRANSACTION_TYPES.has(type)) {
     // Counted and answered 200, stored under its own id or a digest of its type and timestamp.
-    return { kind: 'ignored', type, eventKey: eventId ?? `${type}:${String(e.timestamp ?? e.createdAt ?? '')}:${str(data?.id) ?? ''}` };
+    return { kind: 'ignored', type, eventKey: eventId ?? `${type}:${String(e.timestamp ?? e.createdAt ?? '')}:${str(data?.id) ?? ''}`, payload: e };
   }
   const id = str(data?.id);
   const status = str(data?.status);
@@ -43,5 +43,5 @@ export function parseCustodyWebhook(body: Uint8Array): ParsedWebhook {
     subStatus: str(data.subStatus),
     txHash: str(data.txHash),
   };
-  return { kind: 'transaction', type, eventKey: eventId ?? `${id}:${status}`, transaction };
+  return { kind: 'transaction', type, eventKey: eventId ?? `${id}:${status}`, transaction, payload: e };
 }

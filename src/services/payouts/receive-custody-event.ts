@@ -15,7 +15,6 @@ const PROVIDER = 'fireblocks';
 export async function receiveCustodyEvent(
   deps: Pick<Deps, 'orm' | 'events' | 'metrics'>,
   event: Exclude<ParsedWebhook, { kind: 'invalid' }>,
-  payload: Record<string, unknown>,
 ): Promise<ReceiveOutcome> {
   return deps.orm.em.fork().transactional(async (tx) => {
     const tr = event.kind === 'transaction' ? event.transaction : null;
@@ -33,7 +32,7 @@ export async function receiveCustodyEvent(
       `insert into custody_event (id, provider, event_key, type, site_id, release_id, custody_tx_id, external_tx_id, status, outcome, payload, received_at)
        values (gen_random_uuid(), ?, ?, ?, ?, ?, ?, ?, ?, 'received', ?, now())
        on conflict (provider, event_key) do nothing returning id`,
-      [PROVIDER, event.eventKey, event.type, release?.site_id ?? null, release?.id ?? null, tr?.id ?? null, tr?.externalTxId ?? null, tr?.status ?? null, JSON.stringify(payload)],
+      [PROVIDER, event.eventKey, event.type, release?.site_id ?? null, release?.id ?? null, tr?.id ?? null, tr?.externalTxId ?? null, tr?.status ?? null, JSON.stringify(event.payload)],
     );
     if (!stored) return 'duplicate';
     let outcome: ReceiveOutcome;

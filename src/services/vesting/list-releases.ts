@@ -1,7 +1,7 @@
-import DataLoader from 'dataloader';
 import type { ReleaseStatus } from '../../entities/enums.js';
 import { requireSiteId } from '../auth/actor.js';
-import type { SqlFragment } from '../db/transition.js';
+import { andAll, type SqlFragment } from '../db/transition.js';
+import { perRequestLoader } from '../per-request-loader.js';
 import { isUuid } from '../ids.js';
 import { keysetRows, type Page } from '../pagination.js';
 import type { Scope } from '../scope.js';
@@ -42,11 +42,11 @@ export async function listReleases(scope: Scope, q: ReleaseQuery): Promise<Page<
 
 /** Releases by id (for events), those the caller may see. */
 export async function findReleases(scope: Scope, ids: readonly string[]): Promise<ReleaseView[]> {
-  const visible = visibleAllocations(scope.actor);
+  const visible = andAll(visibleAllocations(scope.actor));
   const rows = await scope.deps.reads.rows<ReleaseRow>(
-    `select ${RELEASE_COLUMNS} from ${RELEASE_FROM} where r.id = any(?::uuid[]) and r.site_id = ? and ${NOT_CANCELLED.sql}${visible.map((c) => ` and ${c.sql}`).join('')}
+    `select ${RELEASE_COLUMNS} from ${RELEASE_FROM} where r.id = any(?::uuid[]) and r.site_id = ? and ${NOT_CANCELLED.sql}${visible.sql}
      order by r.unlock_at, r.id`,
-    [ids.filter(isUuid), requireSiteId(scope), ...visible.flatMap((c) => c.params ?? [])],
+    [ids.filter(isUuid), requireSiteId(scope), ...visible.params],
   );
   return rows.map(releaseView);
 }
@@ -56,27 +56,18 @@ export type AllocationReleaseRow = Omit<ReleaseRow, 'decimals'>;
 
 const RELEASE_ONLY_COLUMNS = RELEASE_COLUMNS.replace('a.decimals, ', '');
 
-const loaders = new WeakMap<Scope, DataLoader<string, AllocationReleaseRow[]>>();
-
 /**
  * An allocation's releases in schedule order, batched with every other allocation of the request: a
  * page of 50 allocations with their releases costs one query for all the releases.
  */
-export function loadAllocationReleases(scope: Scope, allocationId: string): Promise<AllocationReleaseRow[]> {
-  let loader = loaders.get(scope);
-  if (!loader) {
-    loader = new DataLoader(async (ids: readonly string[]) => {
-      // The caller read the allocations (and may see them): the releases need no join.
-      const rows = await scope.deps.reads.rows<AllocationReleaseRow>(
-        `select ${RELEASE_ONLY_COLUMNS} from vesting_release r
-         where r.allocation_id = any(?::uuid[]) and r.site_id = ? and ${NOT_CANCELLED.sql} order by r.allocation_id, r.index`,
-        [ids.filter(isUuid), requireSiteId(scope)],
-      );
-      const byAllocation = new Map<string, AllocationReleaseRow[]>(ids.map((id) => [id, []]));
-      for (const r of rows) byAllocation.get(r.allocationId)?.push(r);
-      return ids.map((id) => byAllocation.get(id) ?? []);
-    });
-    loaders.set(scope, loader);
-  }
-  return loader.load(allocationId);
-}
+export const loadAllocationReleases = perRequestLoader(async (scope, ids: readonly string[]) => {
+  // The caller read the allocations (and may see them): the releases need no join.
+  const rows = await scope.deps.reads.rows<AllocationReleaseRow>(
+    `select ${RELEASE_ONLY_COLUMNS} from vesting_release r
+     where r.allocation_id = any(?::uuid[]) and r.site_id = ? and ${NOT_CANCELLED.sql} order by r.allocation_id, r.index`,
+    [ids.filter(isUuid), requireSiteId(scope)],
+  );
+  const byAllocation = new Map<string, AllocationReleaseRow[]>(ids.map((id) => [id, []]));
+  for (const r of rows) byAllocation.get(r.allocationId)?.push(r);
+  return ids.map((id) => byAllocation.get(id) ?? []);
+});
