@@ -89,8 +89,9 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
       await jobs.startProcessing();
       const watchers = startDepositWatchers(deps, db.url);
       const webhookWakeup = startWebhookWakeup(deps);
-      // Stopped before the jobs and the pool: a pass in flight finishes its transaction first.
-      cleanups.unshift(() => watchers.stop(), () => webhookWakeup.stop());
+      // Stopped after the job runner has drained (its running jobs get the shutdown budget first) and
+      // before the pool closes, so a pass in flight finishes its transaction.
+      cleanups.splice(cleanups.length - 1, 0, () => watchers.stop(), () => webhookWakeup.stop());
     }
 
     let stopped: Promise<void> | undefined;
