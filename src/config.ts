@@ -223,6 +223,7 @@ export const configSpec = {
   }),
   WEBHOOK_TIMEOUT_MS: spec({ schema: int(100, 60000), doc: 'Timeout of one merchant webhook delivery attempt.', default: () => 10000 }),
   SMTP_URL: spec({ schema: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(), doc: 'SMTP server for customer e-mails (order paid, expired, underpaid; release paid out). Unset: no e-mails.', secret: true }),
+  SMTP_TIMEOUT_MS: spec({ schema: int(100, 120000), doc: 'How long one customer e-mail waits for the SMTP server (connect, greeting, each reply).', default: () => 10000 }),
   SMTP_FROM: spec({ schema: z.string().min(3), doc: 'From address of customer e-mails.', default: () => 'Vestline <no-reply@vestline.local>' }),
   AGENDA_MONGODB_URL: spec({
     schema: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// URL').optional(),

@@ -10,6 +10,7 @@ import { keyring, type Keyring } from './services/wallet-keys/master-keys.js';
 import { verifyMasterKeys } from './services/wallet-keys/verify-master-keys.js';
 import { createEventBus, EVENT_CHANNEL, type EventBus } from './services/events/pg-pubsub.js';
 import { createPayouts, type Payouts } from './services/payouts/custody.js';
+import { createMailer, type Mailer } from './services/notifications/email/mailer.js';
 
 
 /** The time source use cases and jobs read, so tests can move it. */
@@ -35,6 +36,8 @@ export interface Deps {
   events: EventBus;
   /** Custody (MOCK or LIVE by PAYOUT_MODE) and the keys custody webhooks are verified with. */
   payouts: Payouts;
+  /** Customer e-mails over SMTP; null when SMTP_URL is unset (the channel is off). */
+  mailer: Mailer | null;
 }
 
 export interface BuiltDeps {
@@ -70,17 +73,20 @@ export async function buildDeps(config: Config, logger: Logger): Promise<BuiltDe
     // A wrong WALLET_MASTER_KEYS must stop the process now, not at the first payout.
     const ring = keyring(config.WALLET_MASTER_KEYS);
     await verifyMasterKeys(db.orm.em.fork(), ring);
+    // A bad SMTP_URL or SMTP_FROM stops the process now too (no connection is made until the first e-mail).
+    const mailer = config.SMTP_URL ? createMailer(config.SMTP_URL, { from: config.SMTP_FROM, timeoutMs: config.SMTP_TIMEOUT_MS }) : null;
     const reads = plainReads(db.orm);
     const events = await createEventBus({ databaseUrl: db.url, channel: EVENT_CHANNEL, logger, notify: (channel, json) => reads.rows('select pg_notify(?, ?)', [channel, json]).then(() => undefined) });
     const chain = balanceReaders(config);
     const payouts = await createPayouts(config, db.orm, logger);
-    const deps: Deps = { config, logger, orm: db.orm, keyring: ring, clock: systemClock, metrics: createMetrics(), chain: chain.readers, reads, events, payouts };
+    const deps: Deps = { config, logger, orm: db.orm, keyring: ring, clock: systemClock, metrics: createMetrics(), chain: chain.readers, reads, events, payouts, mailer };
     return {
       deps,
       db,
       async close() {
         chain.destroy();
         await payouts.custody.close();
+        mailer?.close();
         await events.close();
         await db.close();
       },

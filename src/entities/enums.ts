@@ -56,3 +56,11 @@ export enum WebhookDeliveryStatus {
   DELIVERED = 'DELIVERED',
   FAILED = 'FAILED',
 }
+
+/** A customer e-mail: SKIPPED when the e-mail channel is off (no SMTP_URL) when it comes due. */
+export enum EmailDeliveryStatus {
+  PENDING = 'PENDING',
+  SENT = 'SENT',
+  FAILED = 'FAILED',
+  SKIPPED = 'SKIPPED',
+}

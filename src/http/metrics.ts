@@ -32,6 +32,7 @@ export interface Metrics {
   webhookDeliveries: Counter<'outcome'>;
   webhookAttemptDuration: Histogram<'outcome'>;
   webhookQueueDepth: Gauge;
+  emailDeliveries: Counter<'outcome'>;
 }
 
 export function createMetrics(): Metrics {
@@ -135,6 +136,8 @@ export function createMetrics(): Metrics {
   const webhookAttemptDuration = new Histogram({ name: 'vestline_webhook_attempt_duration_seconds', help: 'Duration of one merchant webhook attempt.', labelNames: ['outcome'] as const, buckets: BUCKETS, registers: [registry] });
   const webhookQueueDepth = new Gauge({ name: 'vestline_webhook_queue_depth', help: 'Merchant webhook deliveries PENDING (all sites), as last counted by the delivery job.', registers: [registry] });
   for (const outcome of ['delivered', 'retrying', 'failed']) webhookDeliveries.inc({ outcome }, 0);
+  const emailDeliveries = new Counter({ name: 'vestline_email_deliveries_total', help: 'Customer e-mail attempts by outcome (sent, retrying, failed; skipped while SMTP_URL is unset).', labelNames: ['outcome'] as const, registers: [registry] });
+  for (const outcome of ['sent', 'retrying', 'failed', 'skipped']) emailDeliveries.inc({ outcome }, 0);
 
   // Known label values start at 0, so increase() over a restart sees the first event too.
   for (const reason of ['refused', 'unavailable']) payoutFailed.inc({ reason }, 0);
@@ -169,6 +172,7 @@ export function createMetrics(): Metrics {
     webhookDeliveries,
     webhookAttemptDuration,
     webhookQueueDepth,
+    emailDeliveries,
     trackRequest(req, res) {
       // Known routes only, so scanners hitting random paths cannot grow the label set.
       const route = routeOf(req);

@@ -4,6 +4,7 @@ import { expireOrdersJob } from './expire-orders.job.js';
 import { unlockReleasesJob } from './unlock-releases.job.js';
 import { reconcilePayoutsJob } from './reconcile-payouts.job.js';
 import { deliverWebhooksJob } from './deliver-webhooks.job.js';
+import { sendEmailsJob } from './send-emails.job.js';
 import { pruneRateLimitsJob } from './prune-rate-limits.job.js';
 import { pruneSessionsJob } from './prune-sessions.job.js';
 import { replenishWalletPoolsJob } from './replenish-wallet-pools.job.js';
@@ -23,4 +24,5 @@ export const jobRegistry: readonly JobDefinition<any>[] = [
   unlockReleasesJob,
   reconcilePayoutsJob,
   deliverWebhooksJob,
+  sendEmailsJob,
 ];

@@ -26,7 +26,8 @@ export interface EventBus extends PubSub {
   close(): Promise<void>;
 }
 
-function envelope(topic: string, payload: unknown, id?: string): string {
+/** The NOTIFY payload for an event (also for statements that send their NOTIFY themselves). */
+export function envelope(topic: string, payload: unknown, id?: string): string {
   const json = JSON.stringify({ topic, ...(id === undefined ? {} : { id }), payload } satisfies Envelope);
   if (Buffer.byteLength(json) >= MAX_PAYLOAD_BYTES) throw new Error(`event ${topic} is ${Buffer.byteLength(json)} bytes; events carry ids and states only`);
   return json;
@@ -34,14 +35,6 @@ function envelope(topic: string, payload: unknown, id?: string): string {
 
 /** The one NOTIFY channel every process listens on (events carry their topic inside). */
 export const EVENT_CHANNEL = 'vestline_events';
-
-/**
- * Publishes on the shared channel when `em`'s transaction commits, for code that has a transaction but
- * not the process's bus (the outbox): the same envelope the bus delivers.
- */
-export async function notifyIn(em: EntityManager, topic: string, payload: unknown, id?: string): Promise<void> {
-  await em.execute('select pg_notify(?, ?)', [EVENT_CHANNEL, envelope(topic, payload, id)]);
-}
 
 const keyOf = (topic: string, id?: unknown) => (id === undefined || id === null ? topic : `${topic}\u0000${String(id)}`);
 

@@ -73,6 +73,7 @@ const COVERED: Record<string, string> = {
   'src/services/notifications/endpoints.ts': 'test/integration/notifications/webhooks.test.ts: another site lists none, rotates none (NOT_FOUND)',
   'src/services/notifications/deliveries.ts': 'test/integration/notifications/webhooks.test.ts: another site cannot redeliver (NOT_FOUND)',
   'src/services/notifications/deliver.ts': "outcomes are written by the claimed delivery's own id and site (test/integration/notifications/webhooks.test.ts)",
+  'src/services/notifications/email/send-emails.ts': "outcomes are written by the claimed e-mail's own id and site; its order, release and site are joined on the e-mail's site (test/integration/notifications/customer-emails.test.ts)",
 };
 
 let db: TestDatabase;
