@@ -11,6 +11,8 @@ import { SiteScoped } from './site-scope.js';
 @SiteScoped()
 @Unique({ name: 'vesting_release_allocation_index_unique', properties: ['allocation', 'index'] })
 @Unique({ name: 'vesting_release_external_tx_id_unique', properties: ['externalTxId'] })
+// custody-key.ts: a key of more than 40 characters could not be sent.
+@Check({ name: 'vesting_release_custody_attempt_range', expression: 'custody_attempt >= 0 and custody_attempt <= 999' })
 // The unlock job only looks at LOCKED releases that are due.
 @Index({ name: 'vesting_release_due_index', properties: ['unlockAt'], where: "status = 'LOCKED'" })
 // The reconcile job looks at releases PROCESSING for too long.
@@ -42,9 +44,17 @@ export class VestingRelease {
   @Enum({ items: () => ReleaseStatus, nativeEnumName: 'release_status' })
   status: ReleaseStatus = ReleaseStatus.LOCKED;
 
-  /** Idempotency key sent to custody, stable across retries; derived from the id (<= 40 characters). */
+  /** The release's custody key, stable across retries; derived from the id (<= 40 characters). */
   @Property({ type: 'text' })
   externalTxId!: string;
+
+  /**
+   * Which custody transaction of this release is current: 0 for the first, one more per retryRelease.
+   * Fireblocks refuses a used externalTxId forever, so attempt n > 0 goes out under its own key
+   * (services/payouts/custody-key.ts); the release keeps its externalTxId.
+   */
+  @Property({ type: 'integer', default: 0 })
+  custodyAttempt: number = 0;
 
   @Property({ type: 'text', nullable: true })
   custodyTxId: string | null = null;

@@ -11,6 +11,7 @@ import { Migration20261201164445Allocations } from './Migration20261201164445_al
 import { Migration20261201170834Payouts } from './Migration20261201170834_payouts.js';
 import { Migration20261201172503Notifications } from './Migration20261201172503_notifications.js';
 import { Migration20261201185906EmailDelivery } from './Migration20261201185906_email_delivery.js';
+import { Migration20261201191457CustodyAttempt } from './Migration20261201191457_custody_attempt.js';
 
 /** Every migration, in order. Add new ones here (npm run migration:create writes the file). */
 export const migrationsList: NonNullable<MigrationsOptions['migrationsList']> = [
@@ -26,4 +27,5 @@ export const migrationsList: NonNullable<MigrationsOptions['migrationsList']> = 
   { name: 'Migration20261201170834_payouts', class: Migration20261201170834Payouts },
   { name: 'Migration20261201172503_notifications', class: Migration20261201172503Notifications },
   { name: 'Migration20261201185906_email_delivery', class: Migration20261201185906EmailDelivery },
+  { name: 'Migration20261201191457_custody_attempt', class: Migration20261201191457CustodyAttempt },
 ];

@@ -25,7 +25,8 @@ const EMAIL_TYPES = EMAIL_EVENTS.map((t) => `'${t}'`).join(', ');
  * - one PENDING webhook delivery per matching active endpoint of their site;
  * - for order.paid/expired/underpaid and release.released, one PENDING e-mail to the order's customer
  *   (the allocation's beneficiary for a release), at the address the customer has now;
- * - a NOTIFY that wakes the workers' delivery loop when this commits, instead of their next poll.
+ * - when there is a webhook to send, a NOTIFY that wakes the workers' delivery loop when this
+ *   commits, instead of their next poll (e-mails wait for their job: nobody needs them in a second).
  * A state change and its notifications commit together or not at all, so no event is lost or
  * invented by a crash (domain.md, Merchant notifications).
  */
@@ -41,6 +42,7 @@ export async function emitEvents(tx: EntityManager, events: readonly OutboxEvent
        insert into webhook_delivery (id, site_id, endpoint_id, event_id, event_type, status, attempts, next_attempt_at, created_at, updated_at)
        select gen_random_uuid(), ev.site_id, e.id, ev.id, ev.type, 'PENDING', 0, now(), now(), now()
        from ev join webhook_endpoint e on e.site_id = ev.site_id and e.active and (cardinality(e.events) = 0 or ev.type = any(e.events))
+       returning 1
      ), mails as (
        insert into email_delivery (id, site_id, event_id, event_type, recipient, status, attempts, next_attempt_at, created_at, updated_at)
        select gen_random_uuid(), ev.site_id, ev.id, ev.type, u.email, 'PENDING', 0, now(), now(), now()
@@ -51,7 +53,7 @@ export async function emitEvents(tx: EntityManager, events: readonly OutboxEvent
        join app_user u on u.id = coalesce(o.customer_id, al.beneficiary_id) and u.site_id = ev.site_id
        where ev.type in (${EMAIL_TYPES})
      )
-     select pg_notify(?, ?)`,
+     select pg_notify(?, ?) where exists (select 1 from hooks)`,
     [...events.flatMap((e, i) => [ids[i], e.siteId, e.type, JSON.stringify(e.data)]), EVENT_CHANNEL, envelope(OUTBOX_WRITTEN, null)],
   );
   return ids;

@@ -8,6 +8,9 @@ export type ParsedWebhook =
   | { kind: 'ignored'; type: string; eventKey: string; payload: Record<string, unknown> }
   | { kind: 'invalid'; detail: string };
 
+/** Strict UTF-8 (invalid bytes are an error, not U+FFFD); one instance, decode() without streaming keeps no state. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 && v.length <= 200 ? v : null);
 
 /**
@@ -19,7 +22,7 @@ const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 
 export function parseCustodyWebhook(body: Uint8Array): ParsedWebhook {
   let json: unknown;
   try {
-    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
+    json = JSON.parse(UTF8.decode(body));
   } catch {
     return { kind: 'invalid', detail: 'not JSON' };
   }

@@ -1,4 +1,5 @@
 import type { Deps } from '../../deps.js';
+import { custodyKey } from './custody-key.js';
 import { payoutRequests } from './payout-request.js';
 import { settleRelease } from './settle-release.js';
 import { submitReleases } from './submit-releases.js';
@@ -9,6 +10,7 @@ interface Stuck {
   id: string;
   site_id: string;
   external_tx_id: string;
+  custody_attempt: number;
 }
 
 export interface ReconcileReport {
@@ -21,16 +23,17 @@ export interface ReconcileReport {
 
 /**
  * Releases PROCESSING for longer than PAYOUT_RECONCILE_AFTER_MINUTES (domain.md, flow step 8): each is
- * looked up at custody by its externalTxId and settled exactly as its webhook would have been. Only a
- * release custody says it has no transaction for is submitted again, under the same externalTxId
- * (custody refuses a second transaction with it): never a second payout without that lookup.
+ * looked up at custody by the key of its current attempt (custody-key.ts) and settled exactly as its
+ * webhook would have been. Only a release custody says it has no transaction for is submitted again,
+ * under that same key (custody refuses a second transaction with it): never a second payout without
+ * that lookup.
  */
 export async function reconcilePayouts(deps: Pick<Deps, "orm" | "events" | "metrics" | "config" | "logger" | "payouts">, deadline: Date): Promise<ReconcileReport> {
   const report: ReconcileReport = { checked: 0, settled: 0, stillPending: 0, resubmitted: 0, lookupFailed: 0 };
   const em = deps.orm.em.fork();
   const stuck = await em.execute<Stuck[]>(
     // all-sites: the reconcile job serves every site; each release is settled in its own site.
-    `select id, site_id, external_tx_id from vesting_release
+    `select id, site_id, external_tx_id, custody_attempt from vesting_release
      where status = 'PROCESSING' and processing_since <= now() - make_interval(mins => ?) order by processing_since limit ?`,
     [deps.config.PAYOUT_RECONCILE_AFTER_MINUTES, BATCH],
   );
@@ -41,7 +44,7 @@ export async function reconcilePayouts(deps: Pick<Deps, "orm" | "events" | "metr
     const end = deps.metrics.custodyLatency.startTimer({ operation: 'lookup' });
     let found;
     try {
-      found = await deps.payouts.custody.lookup(r.external_tx_id, AbortSignal.timeout(deps.config.CHAIN_READ_TIMEOUT_MS));
+      found = await deps.payouts.custody.lookup(custodyKey(r.external_tx_id, r.custody_attempt), AbortSignal.timeout(deps.config.CHAIN_READ_TIMEOUT_MS));
       end({ outcome: 'ok' });
     } catch (err) {
       end({ outcome: 'unavailable' });

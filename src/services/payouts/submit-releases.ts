@@ -2,7 +2,7 @@ import type { Deps } from '../../deps.js';
 import { ReleaseStatus } from '../../entities/enums.js';
 import { VestingRelease } from '../../entities/vesting-release.entity.js';
 import type { Logger } from '../../logger.js';
-import { sql, transition } from '../db/transition.js';
+import { transition } from '../db/transition.js';
 import { publishReleasesChanged } from '../vesting/release-events.js';
 import { CustodyRefusedError, CustodyUnavailableError, type PayoutRequest } from './custody-port.js';
 
@@ -24,14 +24,66 @@ export async function submitReleases(
 ): Promise<Map<string, SubmitOutcome>> {
   const outcomes = new Map<string, SubmitOutcome>();
   const queue = [...requests];
+  const recorder = custodyIds(deps, log);
   const worker = async () => {
     for (let next = queue.shift(); next; next = queue.shift()) {
       const [releaseId, req] = next;
-      outcomes.set(releaseId, await submitOne(deps, log, releaseId, req));
+      outcomes.set(releaseId, await submitOne(deps, log, releaseId, req, recorder.add));
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, queue.length) }, worker));
+  await recorder.settled();
   return outcomes;
+}
+
+interface Created {
+  releaseId: string;
+  siteId: string;
+  custodyTxId: string;
+  status: string;
+}
+
+/**
+ * Stores the custody ids of submitted releases as they come, one statement for all that came while
+ * the previous one ran (one write at a time per call): a batch of 100 costs a few statements, not 100,
+ * and no id waits longer than one write. A release no longer PROCESSING (a webhook already settled
+ * it) keeps what it has; so does one whose id and status a webhook already stored (no write then).
+ * If the write fails, the release stays PROCESSING without the id, which its webhook or the
+ * reconcile job (by externalTxId) fills in.
+ */
+function custodyIds(deps: Pick<Deps, 'orm'>, log: Logger): { add(c: Created): void; settled(): Promise<void> } {
+  let pending: Created[] = [];
+  let running: Promise<void> | null = null;
+  const write = async (rows: Created[]) => {
+    try {
+      await deps.orm.em.fork().execute(
+        // all-sites: the releases this call just submitted, by id, each in its own site (the reconcile job submits releases of several sites at once).
+        `update vesting_release t set custody_tx_id = coalesce(t.custody_tx_id, v.custody_tx_id), custody_status = coalesce(t.custody_status, v.status), updated_at = now()
+         from (values ${rows.map(() => '(?::uuid, ?::uuid, ?, ?)').join(', ')}) as v (id, site_id, custody_tx_id, status)
+         where t.id = v.id and t.site_id = v.site_id and t.status::text = 'PROCESSING' and (t.custody_tx_id is null or t.custody_status is null)`,
+        rows.flatMap((r) => [r.releaseId, r.siteId, r.custodyTxId, r.status]),
+      );
+    } catch (err) {
+      log.warn({ err, releaseIds: rows.map((r) => r.releaseId) }, 'custody ids of submitted releases not stored; their webhooks or the reconcile job will');
+    }
+  };
+  const drain = async () => {
+    while (pending.length) {
+      const rows = pending;
+      pending = [];
+      await write(rows);
+    }
+    running = null;
+  };
+  return {
+    add(c) {
+      pending.push(c);
+      running ??= drain();
+    },
+    settled: async () => {
+      await running;
+    },
+  };
 }
 
 async function submitOne(
@@ -39,17 +91,14 @@ async function submitOne(
   log: Logger,
   releaseId: string,
   req: PayoutRequest & { siteId: string },
+  created: (c: Created) => void,
 ): Promise<SubmitOutcome> {
   const end = deps.metrics.custodyLatency.startTimer({ operation: 'submit' });
   try {
-    const created = await deps.payouts.custody.submit(req, AbortSignal.timeout(deps.config.CHAIN_READ_TIMEOUT_MS));
+    const tx = await deps.payouts.custody.submit(req, AbortSignal.timeout(deps.config.CHAIN_READ_TIMEOUT_MS));
     end({ outcome: 'ok' });
     deps.metrics.payoutSubmitted.inc();
-    await deps.orm.em
-      .fork()
-      .transactional((tx) =>
-        transition(tx, VestingRelease, { id: releaseId, siteId: req.siteId, from: [ReleaseStatus.PROCESSING], to: ReleaseStatus.PROCESSING, set: { custody_tx_id: sql('coalesce(t.custody_tx_id, ?)', created.id), custody_status: sql('coalesce(t.custody_status, ?)', created.status) } }),
-      );
+    created({ releaseId, siteId: req.siteId, custodyTxId: tx.id, status: tx.status });
     return 'submitted';
   } catch (err) {
     if (err instanceof CustodyRefusedError) {

@@ -98,6 +98,32 @@ describe('LIVE payouts (the real @fireblocks/ts-sdk against a local Fireblocks)'
     expect(lookups.length).toBe(1);
   });
 
+  it('pays a release again after Fireblocks FAILED it: retryRelease keeps its externalTxId, the next batch creates a new transaction under the next attempt key (Fireblocks refuses a used one forever), and a late event of the failed attempt changes nothing', async () => {
+    const rel = await unlockedRelease();
+    await batch([rel.id]);
+    const first = fake.transaction(rel.externalTxId)!;
+    expect((await webhook({ id: first.id, externalTxId: rel.externalTxId, status: 'FAILED' })).status).toBe(200);
+    expect(await sql('select status from vesting_release where id = ?', [rel.id])).toEqual([{ status: 'FAILED' }]);
+    const retried = await t.gql<{ retryRelease: { status: string; externalTxId: string } }>('mutation($id: ID!) { retryRelease(id: $id) { status externalTxId } }', { id: rel.id }, { token: site.adminToken });
+    expect(retried.data!.retryRelease).toEqual({ status: 'UNLOCKED', externalTxId: rel.externalTxId });
+
+    await batch([rel.id]);
+    const attemptKey = `vl-r1-${rel.externalTxId.slice('vl-rel-'.length)}`;
+    const second = fake.transaction(attemptKey)!;
+    expect(second).toMatchObject({ externalTxId: attemptKey, idempotencyKey: attemptKey, amount: '20', destination: ETH_PAYOUT });
+    expect(second.id).not.toBe(first.id);
+    expect(await sql('select status, custody_tx_id from vesting_release where id = ?', [rel.id])).toEqual([{ status: 'PROCESSING', custody_tx_id: second.id }]);
+    // The first attempt is never created again.
+    expect(fake.transactions().filter((x) => x.externalTxId === rel.externalTxId)).toHaveLength(1);
+
+    // A late status of the failed attempt (another event id) is stored, not applied to the new attempt.
+    expect((await webhook({ id: first.id, externalTxId: rel.externalTxId, status: 'CANCELLED' })).status).toBe(200);
+    expect(await sql('select status from vesting_release where id = ?', [rel.id])).toEqual([{ status: 'PROCESSING' }]);
+
+    expect((await webhook({ id: second.id, externalTxId: attemptKey, status: 'COMPLETED', txHash: '0xcafe' })).status).toBe(200);
+    expect(await sql('select status, tx_hash, external_tx_id from vesting_release where id = ?', [rel.id])).toEqual([{ status: 'RELEASED', tx_hash: '0xcafe', external_tx_id: rel.externalTxId }]);
+  });
+
   it('settles by lookup when the transaction exists but its webhook never came (no second transaction)', async () => {
     const rel = await unlockedRelease();
     fake.delayNext(1, 1500); // created at once, answered after our 1 s timeout: we do not know it was created

@@ -102,6 +102,11 @@ describe('payouts through MOCK custody', () => {
     expect((await t.gql(RETRY, { id: rel.id }, { token: site.adminToken })).errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', reason: 'RELEASE_STATUS_CONFLICT' });
     await batch([rel.id]);
     await waitStatus(rel.id, 'RELEASED');
+    // The failed transaction stays as it was; the retry is a new one under the release's next attempt key.
+    expect(await sql('select external_tx_id, fail from mock_custody_tx where external_tx_id like ? order by created_at', [`%${rel.externalTxId.slice('vl-rel-'.length)}`])).toEqual([
+      { external_tx_id: rel.externalTxId, fail: true },
+      { external_tx_id: `vl-r1-${rel.externalTxId.slice('vl-rel-'.length)}`, fail: false },
+    ]);
   });
 
   it('rate limits releaseBatch to 6 calls a minute per admin, with the retry time', async () => {
