@@ -1,6 +1,7 @@
 import { Webhook } from 'standardwebhooks';
 import type { Deps } from '../../deps.js';
 import { recordAudit } from '../audit/record-audit.js';
+import { forEachConcurrently } from '../concurrency.js';
 import { signingSecrets, targetPolicy } from './endpoints.js';
 import { postToTarget } from './safe-delivery.js';
 
@@ -14,8 +15,14 @@ const CLAIM_MS = 60_000;
 const BATCH = 50;
 const CONCURRENCY = 8;
 
-/** ±10 % jitter, so a receiver that comes back is not hit by every retry in the same second. */
-const jittered = (ms: number) => Math.round(ms * (0.9 + Math.random() * 0.2));
+/**
+ * How long to wait after failed attempt number `attempts` (1-based), with ±10 % jitter so a receiver
+ * that comes back is not hit by every retry in the same second; undefined when that was the last.
+ */
+export function retryDelayMs(attempts: number): number | undefined {
+  const wait = RETRY_DELAYS_MS[attempts - 1];
+  return wait === undefined ? undefined : Math.round(wait * (0.9 + Math.random() * 0.2));
+}
 
 interface Due {
   id: string;
@@ -70,16 +77,11 @@ export async function deliverDueWebhooks(deps: Pick<Deps, 'orm' | 'config' | 'ke
       [new Date(now.getTime() + CLAIM_MS), now, now, BATCH],
     );
     if (!due.length) break;
-    const queue = [...due];
-    await Promise.all(
-      Array.from({ length: Math.min(CONCURRENCY, queue.length) }, async () => {
-        for (let d = queue.shift(); d; d = queue.shift()) {
-          const outcome = await attempt(deps, d);
-          run.attempted++;
-          run[outcome]++;
-        }
-      }),
-    );
+    await forEachConcurrently(due, CONCURRENCY, async (d) => {
+      const outcome = await attempt(deps, d);
+      run.attempted++;
+      run[outcome]++;
+    });
     if (due.length < BATCH) break;
   }
   return run;
@@ -110,7 +112,7 @@ async function attempt(deps: Pick<Deps, 'orm' | 'config' | 'keyring' | 'clock' |
     deps.metrics.webhookDeliveries.inc({ outcome: 'delivered' });
     return 'delivered';
   }
-  const wait = RETRY_DELAYS_MS[attempts - 1];
+  const wait = retryDelayMs(attempts);
   const error = (result.error ?? `HTTP ${result.status}`).slice(0, 300);
   if (wait === undefined) {
     await em.transactional(async (tx) => {
@@ -132,7 +134,7 @@ async function attempt(deps: Pick<Deps, 'orm' | 'config' | 'keyring' | 'clock' |
   await em.execute(
     `update webhook_delivery set attempts = ?, last_status_code = ?, last_error = ?, next_attempt_at = ?, claimed_until = null, updated_at = now()
      where id = ? and site_id = ?`,
-    [attempts, result.status, error, new Date(now.getTime() + jittered(wait)), d.id, d.site_id],
+    [attempts, result.status, error, new Date(now.getTime() + wait), d.id, d.site_id],
   );
   deps.metrics.webhookDeliveries.inc({ outcome: 'retrying' });
   return 'retrying';

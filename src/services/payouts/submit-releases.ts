@@ -2,6 +2,7 @@ import type { Deps } from '../../deps.js';
 import { ReleaseStatus } from '../../entities/enums.js';
 import { VestingRelease } from '../../entities/vesting-release.entity.js';
 import type { Logger } from '../../logger.js';
+import { forEachConcurrently } from '../concurrency.js';
 import { transition } from '../db/transition.js';
 import { publishReleasesChanged } from '../vesting/release-events.js';
 import { CustodyRefusedError, CustodyUnavailableError, type PayoutRequest } from './custody-port.js';
@@ -23,15 +24,10 @@ export async function submitReleases(
   requests: Map<string, PayoutRequest & { siteId: string }>,
 ): Promise<Map<string, SubmitOutcome>> {
   const outcomes = new Map<string, SubmitOutcome>();
-  const queue = [...requests];
   const recorder = custodyIds(deps, log);
-  const worker = async () => {
-    for (let next = queue.shift(); next; next = queue.shift()) {
-      const [releaseId, req] = next;
-      outcomes.set(releaseId, await submitOne(deps, log, releaseId, req, recorder.add));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, queue.length) }, worker));
+  await forEachConcurrently([...requests], CONCURRENCY, async ([releaseId, req]) => {
+    outcomes.set(releaseId, await submitOne(deps, log, releaseId, req, recorder.add));
+  });
   await recorder.settled();
   return outcomes;
 }

@@ -1,5 +1,6 @@
 import type { Deps } from '../../../src/deps.js';
 import { expireOrders } from '../../../src/services/orders/expire-orders.js';
+import { envelope, EVENT_CHANNEL } from '../../../src/services/events/pg-pubsub.js';
 import { ORDER_CHANGED, type OrderChanged } from '../../../src/services/orders/order-events.js';
 import { ETH_PAYOUT, openSale, type Sale } from '../../support/sale.js';
 import { createSiteFixture, startTestApp, type SiteFixture, type TestApp } from '../../support/test-app.js';
@@ -67,10 +68,15 @@ const auditsOf = (id: string) => sql<{ action: string; actor_id: string | null; 
 
 /**
  * Listens to the site's order events on the app's bus (what both order subscriptions feed on) and
- * returns the order ids heard until `want` of them came, or the time ran out.
+ * returns the order ids heard until `want` of them came, or the time ran out. Starts after every event
+ * already published: the creation events of orders made just before may still be on their way, so it
+ * sends a marker through the database and skips everything up to it (NOTIFYs arrive in commit order).
  */
-function listen(siteId: string) {
+async function listen(siteId: string) {
   const it = t.app.deps.events.subscribe(ORDER_CHANGED, siteId)[Symbol.asyncIterator]();
+  const MARKER = 'listen-starts-here';
+  await sql('select pg_notify(?, ?)', [EVENT_CHANNEL, envelope(ORDER_CHANGED, { orderId: MARKER } satisfies OrderChanged, siteId)]);
+  for (let r = await it.next(); !r.done && (r.value as OrderChanged).orderId !== MARKER; r = await it.next());
   const heard: string[] = [];
   // A next() that lost a race against the clock is kept for the following call, so no event is dropped.
   let next: Promise<IteratorResult<unknown>> | undefined;
@@ -107,7 +113,7 @@ afterEach(async () => {
 describe('expireOrders', () => {
   it('ends a PENDING order past its expiry: EXPIRED, wallet cooling down, audited by the system, event published', async () => {
     const o = await createOrder();
-    const events = listen(site.siteId);
+    const events = await listen(site.siteId);
     try {
       expect(await expireAt(minutesFromNow(31))).toEqual({ expired: 1, underpaid: 0 });
       const row = await orderRow(o.id);
@@ -141,7 +147,7 @@ describe('expireOrders', () => {
     await sql(`update payment_order set status = 'CONFIRMING', amount_received = 40000000, amount_confirmed = 40000000 where id = ?`, [short!.id]);
     await sql(`update payment_order set status = 'CONFIRMING', amount_received = 60000000, amount_confirmed = 40000000 where id = ?`, [unconfirmed!.id]);
     await sql(`update payment_order set status = 'CONFIRMING', amount_received = 100000000, amount_confirmed = 100000000 where id = ?`, [full!.id]);
-    const events = listen(site.siteId);
+    const events = await listen(site.siteId);
     try {
       expect(await expireAt(minutesFromNow(31))).toEqual({ expired: 0, underpaid: 1 });
       expect(await orderRow(short!.id)).toMatchObject({ status: 'UNDERPAID', wallet_status: 'COOLING_DOWN', current_order_id: null });
@@ -181,7 +187,7 @@ describe('expireOrders', () => {
   it('ends each of 50 overdue orders exactly once when two runs race: one audit entry, one event, one wallet release each', async () => {
     const orders = await createOrders(50);
     const ids = orders.map((o) => o.id);
-    const events = listen(site.siteId);
+    const events = await listen(site.siteId);
     try {
       const now = minutesFromNow(31);
       const [r1, r2] = await Promise.all([expireAt(now), expireAt(now)]);

@@ -1,7 +1,8 @@
 import type { Deps } from '../../../deps.js';
 import { asDateOrNull } from '../../../db/plain-reads.js';
 import { recordAudit } from '../../audit/record-audit.js';
-import { RETRY_DELAYS_MS } from '../deliver.js';
+import { forEachConcurrently } from '../../concurrency.js';
+import { retryDelayMs } from '../deliver.js';
 import { EmailDeliveryError } from './mailer.js';
 import { renderEmail, type EmailData, type EmailEvent } from './templates.js';
 
@@ -10,9 +11,6 @@ const CLAIM_MS = 120_000;
 const BATCH = 50;
 /** One SMTP connection per message; a few at once keep a slow server from holding up the rest. */
 const CONCURRENCY = 4;
-
-/** ±10 % jitter, as for webhooks. */
-const jittered = (ms: number) => Math.round(ms * (0.9 + Math.random() * 0.2));
 
 export interface DueEmail {
   id: string;
@@ -116,16 +114,11 @@ export async function sendDueEmails(deps: EmailDeps, deadline: Date): Promise<Em
       [new Date(now.getTime() + CLAIM_MS), now, now, BATCH],
     );
     if (!due.length) break;
-    const queue = [...due];
-    await Promise.all(
-      Array.from({ length: Math.min(CONCURRENCY, queue.length) }, async () => {
-        for (let e = queue.shift(); e; e = queue.shift()) {
-          const outcome = await attempt(deps, mailer, e);
-          run.attempted++;
-          run[outcome]++;
-        }
-      }),
-    );
+    await forEachConcurrently(due, CONCURRENCY, async (e) => {
+      const outcome = await attempt(deps, mailer, e);
+      run.attempted++;
+      run[outcome]++;
+    });
     if (due.length < BATCH) break;
   }
   return run;
@@ -152,7 +145,7 @@ async function attempt(deps: EmailDeps, mailer: NonNullable<Deps['mailer']>, e: 
     return 'sent';
   }
   const lastError = error.message.slice(0, 300);
-  const wait = error.permanent ? undefined : RETRY_DELAYS_MS[attempts - 1];
+  const wait = error.permanent ? undefined : retryDelayMs(attempts);
   if (wait === undefined) {
     await em.transactional(async (tx) => {
       await tx.execute(
@@ -174,7 +167,7 @@ async function attempt(deps: EmailDeps, mailer: NonNullable<Deps['mailer']>, e: 
   await em.execute(
     `update email_delivery set attempts = ?, last_error = ?, next_attempt_at = ?, claimed_until = null, updated_at = now()
      where id = ? and site_id = ?`,
-    [attempts, lastError, new Date(now.getTime() + jittered(wait)), e.id, e.site_id],
+    [attempts, lastError, new Date(now.getTime() + wait), e.id, e.site_id],
   );
   deps.metrics.emailDeliveries.inc({ outcome: 'retrying' });
   return 'retrying';
