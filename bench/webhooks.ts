@@ -178,7 +178,7 @@ async function main(): Promise<number> {
         `Date: ${new Date().toISOString()}`,
         `Machine: ${machine()}; ${db.description}`,
         `Command: npm run bench:webhooks  (BENCH_ORDERS=${ORDERS} BENCH_ORDER_CONCURRENCY=${CONCURRENCY} BENCH_PROCESS_EVERY_MS=${PROCESS_EVERY_MS})`,
-        `Vestline: one process, --role=all, NODE_ENV=production, LOG_LEVEL=info, WEBHOOK_ALLOW_PRIVATE_TARGETS=1, AGENDA_PROCESS_EVERY_MS=${PROCESS_EVERY_MS}; job webhooks.deliver every '5 seconds', 50 claimed per query, 8 in flight, a new TLS connection per attempt`,
+        `Vestline: one process, --role=all, NODE_ENV=production, LOG_LEVEL=info, WEBHOOK_ALLOW_PRIVATE_TARGETS=1, AGENDA_PROCESS_EVERY_MS=${PROCESS_EVERY_MS}; job webhooks.deliver every '5 seconds', 50 claimed per query, 16 in flight, a new TLS connection per attempt`,
         `Receiver: node:https in the bench process, 127.0.0.1, self-signed certificate (NODE_EXTRA_CA_CERTS), answers 204`,
         '',
         `${fmt(ORDERS)} orders (createOrder over HTTP, ${CONCURRENCY} in flight) x 2 endpoints = ${fmt(2 * ORDERS)} deliveries of order.created`,

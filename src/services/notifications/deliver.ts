@@ -13,7 +13,8 @@ export const RETRY_DELAYS_MS = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000
 /** A claimed delivery is another worker's again after this (its worker died mid-attempt). */
 const CLAIM_MS = 60_000;
 const BATCH = 50;
-const CONCURRENCY = 8;
+/** Attempts in flight: 8 left a burst of 275 deliveries a second queueing (docs/performance.md, Merchant webhooks). */
+const CONCURRENCY = 16;
 
 /**
  * How long to wait after failed attempt number `attempts` (1-based), with ±10 % jitter so a receiver
