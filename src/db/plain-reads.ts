@@ -8,7 +8,11 @@ import type { Orm } from './orm.js';
  * EntityManager. Statements use `?` placeholders, like `em.execute`.
  */
 export interface PlainReads {
-  rows<T>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  /**
+   * `prepared` names a server-side prepared statement (parsed and planned once per connection): for a
+   * statement of the hot path that is large to plan, one name per SQL text.
+   */
+  rows<T>(sql: string, params?: readonly unknown[], opts?: { prepared?: string }): Promise<T[]>;
 }
 
 /** `?` -> `$1, $2, …` (no statement of ours has a `?` inside a string literal or operator). */
@@ -21,14 +25,14 @@ export function plainReads(orm: Orm): PlainReads {
   let pool: Pool | undefined;
   const cache = new Map<string, string>();
   return {
-    async rows<T>(sql: string, params: readonly unknown[] = []) {
+    async rows<T>(sql: string, params: readonly unknown[] = [], opts: { prepared?: string } = {}) {
       pool ??= (await orm.em.getConnection().getNativeClient()) as Pool;
       let text = cache.get(sql);
       if (text === undefined) {
         text = numbered(sql);
         if (cache.size < 1000) cache.set(sql, text);
       }
-      const result = await pool.query(text, params as unknown[]);
+      const result = await pool.query({ text, values: params as unknown[], ...(opts.prepared ? { name: opts.prepared } : {}) });
       return result.rows as T[];
     },
   };

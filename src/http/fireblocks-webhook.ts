@@ -13,7 +13,7 @@ import { requestId } from './request-log.js';
  * the event stored once and applied. Answers within milliseconds: the work is a few statements.
  * Custody retries anything but 2xx, so only a request we will never accept gets a 4xx.
  */
-export function fireblocksWebhook(deps: Pick<Deps, 'config' | 'logger' | 'orm' | 'events' | 'metrics' | 'payouts'>) {
+export function fireblocksWebhook(deps: Pick<Deps, 'config' | 'logger' | 'orm' | 'reads' | 'events' | 'metrics' | 'payouts'>) {
   const allowlist = deps.config.WEBHOOK_IP_ALLOWLIST ? parseAllowlist(deps.config.WEBHOOK_IP_ALLOWLIST) : null;
   if (allowlist && !allowlist.ok) throw new Error(`WEBHOOK_IP_ALLOWLIST has entries that are not IPs or CIDRs: ${allowlist.invalid.join(', ')}`);
   const { metrics, logger } = deps;
