@@ -18,7 +18,7 @@ interface Row {
  * What custody is asked to send for each release: the key of its current attempt, the DISTRIBUTION asset's custody
  * id, the amount in whole units (exact, from base units) and the allocation's payout address.
  */
-export async function payoutRequests(em: EntityManager, siteId: string | null, releaseIds: readonly string[]): Promise<Map<string, PayoutRequest & { siteId: string }>> {
+export async function payoutRequests(em: EntityManager, siteId: string | null, releaseIds: readonly string[]): Promise<Map<string, PayoutRequest & { siteId: string; attempt: number }>> {
   if (!releaseIds.length) return new Map();
   const rows = await em.execute<Row[]>(
     // all-sites: with siteId null the reconcile job resubmits releases of every site, by id; releaseBatch passes its site.
@@ -32,6 +32,7 @@ export async function payoutRequests(em: EntityManager, siteId: string | null, r
       r.id,
       {
         siteId: r.site_id,
+        attempt: r.custody_attempt,
         externalTxId: custodyKey(r.external_tx_id, r.custody_attempt),
         // A DISTRIBUTION asset without a custody id cannot be paid: custody refuses it (FAILED, with that reason).
         custodyAssetId: r.custody_asset_id ?? '',

@@ -37,7 +37,7 @@ export async function reconcilePayouts(deps: Pick<Deps, "orm" | "events" | "metr
      where status = 'PROCESSING' and processing_since <= now() - make_interval(mins => ?) order by processing_since limit ?`,
     [deps.config.PAYOUT_RECONCILE_AFTER_MINUTES, BATCH],
   );
-  const missing: string[] = [];
+  const missing: Stuck[] = [];
   for (const r of stuck) {
     if (new Date() >= deadline) break;
     report.checked++;
@@ -53,21 +53,24 @@ export async function reconcilePayouts(deps: Pick<Deps, "orm" | "events" | "metr
       continue;
     }
     if (!found) {
-      missing.push(r.id);
+      missing.push(r);
       continue;
     }
-    const settled = await deps.orm.em.fork().transactional((tx) => settleRelease(tx, deps.events, { id: r.id, siteId: r.site_id }, found));
+    const settled = await deps.orm.em.fork().transactional((tx) => settleRelease(tx, deps.events, { id: r.id, siteId: r.site_id, attempt: r.custody_attempt }, found));
     if (settled.outcome === 'released' || settled.outcome === 'failed') report.settled++;
     else report.stillPending++;
   }
   if (missing.length) {
-    // Restart the clock first, so a slow custody is not asked again on the next run.
-    await em.execute(
-      // all-sites: the releases this run found missing at custody, by id, still PROCESSING.
-      `update vesting_release set processing_since = now(), updated_at = now() where status = 'PROCESSING' and id in (${missing.map(() => '?').join(', ')})`,
-      missing,
+    // Restart the clock first, so a slow custody is not asked again on the next run; and resubmit only
+    // what is still PROCESSING at the attempt custody was asked about (one retried meanwhile is not).
+    const still = await em.execute<{ id: string }[]>(
+      // all-sites: the releases this run found missing at custody, by id and attempt, still PROCESSING.
+      `update vesting_release t set processing_since = now(), updated_at = now()
+       from (values ${missing.map(() => '(?::uuid, ?::int)').join(', ')}) as m (id, attempt)
+       where t.id = m.id and t.custody_attempt = m.attempt and t.status::text = 'PROCESSING' returning t.id`,
+      missing.flatMap((r) => [r.id, r.custody_attempt]),
     );
-    const outcomes = await submitReleases(deps, deps.logger, await payoutRequests(em, null, missing));
+    const outcomes = await submitReleases(deps, deps.logger, await payoutRequests(em, null, still.map((r) => r.id)));
     report.resubmitted = [...outcomes.values()].filter((o) => o === 'submitted').length;
   }
   return report;

@@ -35,9 +35,10 @@ export interface LockedRelease {
  * way for a webhook and for the reconcile job: COMPLETED -> RELEASED (tx hash, releasedAmount of the
  * allocation, the allocation COMPLETED once every release of it is RELEASED), a final failure ->
  * FAILED with the reason, anything else recorded as the custody status. Only a PROCESSING release
- * moves, so a late or repeated status never moves a release backwards ('stale').
+ * still at the custody attempt that `custody` is about moves, so a late or repeated status, or one of
+ * an earlier attempt of a retried release, never moves a release ('stale').
  */
-export async function settleRelease(tx: EntityManager, events: EventBus, release: { id: string; siteId: string }, custody: Custody): Promise<SettleResult> {
+export async function settleRelease(tx: EntityManager, events: EventBus, release: { id: string; siteId: string; attempt: number }, custody: Custody): Promise<SettleResult> {
   const outcome = custodyOutcome(custody.status);
   if (outcome === 'pending') {
     // One conditional statement: the row is locked by the update itself and re-checked if it changed meanwhile.
@@ -45,8 +46,8 @@ export async function settleRelease(tx: EntityManager, events: EventBus, release
     // releases, which stale statistics can make the planner prefer and then scan whole.)
     const rows = await tx.execute<{ id: string }[]>(
       `update vesting_release t set custody_tx_id = coalesce(t.custody_tx_id, ?), custody_status = ?, updated_at = now()
-       where t.id = ? and t.site_id = ? and t.status::text = 'PROCESSING' returning t.id`,
-      [custody.id, custody.status, release.id, release.siteId],
+       where t.id = ? and t.site_id = ? and t.status::text = 'PROCESSING' and t.custody_attempt = ? returning t.id`,
+      [custody.id, custody.status, release.id, release.siteId, release.attempt],
     );
     return { outcome: rows.length ? 'recorded' : 'stale' };
   }
@@ -55,13 +56,13 @@ export async function settleRelease(tx: EntityManager, events: EventBus, release
     `with rel as (
        select r.id, r.site_id, r.status, r.allocation_id, r.amount, d.decimals, d.id as asset_id
        from vesting_release r join allocation a on a.id = r.allocation_id and a.site_id = r.site_id join asset d on d.id = a.asset_id
-       where r.id = ? and r.site_id = ? for update of r
+       where r.id = ? and r.site_id = ? and r.custody_attempt = ? for update of r
      ),
      al as (
        select a.status from allocation a where a.id = (select allocation_id from rel) and a.site_id = ? and ?::boolean for no key update
      )
      select rel.*, (select status from al) as allocation_status from rel`,
-    [release.id, release.siteId, release.siteId, outcome === 'released'],
+    [release.id, release.siteId, release.attempt, release.siteId, outcome === 'released'],
   );
   if (!row || row.status !== 'PROCESSING') return { outcome: 'stale' };
   return applySettlement(

@@ -3,7 +3,7 @@ import { ReleaseStatus } from '../../entities/enums.js';
 import { VestingRelease } from '../../entities/vesting-release.entity.js';
 import type { Logger } from '../../logger.js';
 import { forEachConcurrently } from '../concurrency.js';
-import { transition } from '../db/transition.js';
+import { sql, transition } from '../db/transition.js';
 import { publishReleasesChanged } from '../vesting/release-events.js';
 import { CustodyRefusedError, CustodyUnavailableError, type PayoutRequest } from './custody-port.js';
 
@@ -21,7 +21,7 @@ export type SubmitOutcome = 'submitted' | 'refused' | 'uncertain';
 export async function submitReleases(
   deps: Pick<Deps, 'orm' | 'events' | 'metrics' | 'config' | 'payouts'>,
   log: Logger,
-  requests: Map<string, PayoutRequest & { siteId: string }>,
+  requests: Map<string, PayoutRequest & { siteId: string; attempt: number }>,
 ): Promise<Map<string, SubmitOutcome>> {
   const outcomes = new Map<string, SubmitOutcome>();
   const recorder = custodyIds(deps, log);
@@ -35,6 +35,7 @@ export async function submitReleases(
 interface Created {
   releaseId: string;
   siteId: string;
+  attempt: number;
   custodyTxId: string;
   status: string;
 }
@@ -43,7 +44,7 @@ interface Created {
  * Stores the custody ids of submitted releases as they come, one statement for all that came while
  * the previous one ran (one write at a time per call): a batch of 100 costs a few statements, not 100,
  * and no id waits longer than one write. A release no longer PROCESSING (a webhook already settled
- * it) keeps what it has; so does one whose id and status a webhook already stored (no write then).
+ * it) or at a later custody attempt keeps what it has; so does one whose id and status a webhook already stored (no write then).
  * If the write fails, the release stays PROCESSING without the id, which its webhook or the
  * reconcile job (by externalTxId) fills in.
  */
@@ -55,9 +56,9 @@ function custodyIds(deps: Pick<Deps, 'orm'>, log: Logger): { add(c: Created): vo
       await deps.orm.em.fork().execute(
         // all-sites: the releases this call just submitted, by id, each in its own site (the reconcile job submits releases of several sites at once).
         `update vesting_release t set custody_tx_id = coalesce(t.custody_tx_id, v.custody_tx_id), custody_status = coalesce(t.custody_status, v.status), updated_at = now()
-         from (values ${rows.map(() => '(?::uuid, ?::uuid, ?, ?)').join(', ')}) as v (id, site_id, custody_tx_id, status)
-         where t.id = v.id and t.site_id = v.site_id and t.status::text = 'PROCESSING' and (t.custody_tx_id is null or t.custody_status is null)`,
-        rows.flatMap((r) => [r.releaseId, r.siteId, r.custodyTxId, r.status]),
+         from (values ${rows.map(() => '(?::uuid, ?::uuid, ?::int, ?, ?)').join(', ')}) as v (id, site_id, attempt, custody_tx_id, status)
+         where t.id = v.id and t.site_id = v.site_id and t.custody_attempt = v.attempt and t.status::text = 'PROCESSING' and (t.custody_tx_id is null or t.custody_status is null)`,
+        rows.flatMap((r) => [r.releaseId, r.siteId, r.attempt, r.custodyTxId, r.status]),
       );
     } catch (err) {
       log.warn({ err, releaseIds: rows.map((r) => r.releaseId) }, 'custody ids of submitted releases not stored; their webhooks or the reconcile job will');
@@ -86,7 +87,7 @@ async function submitOne(
   deps: Pick<Deps, 'orm' | 'events' | 'metrics' | 'config' | 'payouts'>,
   log: Logger,
   releaseId: string,
-  req: PayoutRequest & { siteId: string },
+  req: PayoutRequest & { siteId: string; attempt: number },
   created: (c: Created) => void,
 ): Promise<SubmitOutcome> {
   const end = deps.metrics.custodyLatency.startTimer({ operation: 'submit' });
@@ -94,14 +95,14 @@ async function submitOne(
     const tx = await deps.payouts.custody.submit(req, AbortSignal.timeout(deps.config.CHAIN_READ_TIMEOUT_MS));
     end({ outcome: 'ok' });
     deps.metrics.payoutSubmitted.inc();
-    created({ releaseId, siteId: req.siteId, custodyTxId: tx.id, status: tx.status });
+    created({ releaseId, siteId: req.siteId, attempt: req.attempt, custodyTxId: tx.id, status: tx.status });
     return 'submitted';
   } catch (err) {
     if (err instanceof CustodyRefusedError) {
       end({ outcome: 'refused' });
       deps.metrics.payoutFailed.inc({ reason: 'refused' });
       await deps.orm.em.fork().transactional(async (tx) => {
-        const r = await transition(tx, VestingRelease, { id: releaseId, siteId: req.siteId, from: [ReleaseStatus.PROCESSING], to: ReleaseStatus.FAILED, set: { failure_reason: `refused by custody: ${err.message}`.slice(0, 500) } });
+        const r = await transition(tx, VestingRelease, { id: releaseId, siteId: req.siteId, from: [ReleaseStatus.PROCESSING], to: ReleaseStatus.FAILED, set: { failure_reason: `refused by custody: ${err.message}`.slice(0, 500) }, where: sql('t.custody_attempt = ?', req.attempt) });
         if (r.ok) await publishReleasesChanged(tx, deps.events, req.siteId, [releaseId]);
       });
       return 'refused';

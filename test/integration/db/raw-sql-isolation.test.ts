@@ -33,6 +33,7 @@ import { releaseBatch } from '../../../src/services/payouts/release-batch.js';
 import { emitEvents } from '../../../src/services/notifications/emit.js';
 import { readAllocationData, readOrderData, readReleaseData } from '../../../src/services/notifications/payloads.js';
 import { settleRelease } from '../../../src/services/payouts/settle-release.js';
+import { retryRelease } from '../../../src/services/payouts/retry-release.js';
 import { findOrder, loadOrder } from '../../../src/services/orders/find-order.js';
 import { listOrders } from '../../../src/services/orders/list-orders.js';
 import { loadOrderTransfers } from '../../../src/services/orders/order-transfers.js';
@@ -68,6 +69,7 @@ const COVERED: Record<string, string> = {
   'src/services/vesting/revoke-allocation.ts': 'revokeAllocation',
   'src/services/payouts/release-batch.ts': 'releaseBatch',
   'src/services/payouts/settle-release.ts': 'settleRelease',
+  'src/services/payouts/retry-release.ts': 'retryRelease',
   'src/services/notifications/payloads.ts': 'readOrderData, readReleaseData, readAllocationData',
   'src/services/notifications/emit.ts': 'emitEvents (and every flow above: site B gets no event of site A)',
   'src/services/notifications/endpoints.ts': 'test/integration/notifications/webhooks.test.ts: another site lists none, rotates none (NOT_FOUND)',
@@ -338,7 +340,7 @@ describe('raw SQL acting in site A never reads or changes site B', () => {
       expect(await siteRows(B)).toEqual(before);
     });
 
-    it("releaseBatch, settleRelease: another site's releases are neither taken nor settled", async () => {
+    it("releaseBatch, settleRelease, retryRelease: another site's releases are neither taken, settled nor retried", async () => {
       const staff = (siteId: string): Scope => ({ ...scope(siteId), actor: { ...orders[siteId]!.customer.actor!, role: Role.SITE_ADMIN } });
       const b = orders[B]!.order;
       const allocationB = (await loadOrderAllocation(staff(B), b.id))!;
@@ -349,10 +351,14 @@ describe('raw SQL acting in site A never reads or changes site B', () => {
       expect(result).toMatchObject({ submitted: [], skipped: [{ releaseId: release!.id, reason: 'not found' }] });
       await sql(`update vesting_release set status = 'PROCESSING' where id = ?`, [release!.id]);
       const processing = await siteRows(B);
-      const settled = await deps.orm.em.fork().transactional((tx) => settleRelease(tx, deps.events, { id: release!.id, siteId: A }, { id: 'tx', status: 'COMPLETED', subStatus: null, txHash: '0x1' }));
+      const settled = await deps.orm.em.fork().transactional((tx) => settleRelease(tx, deps.events, { id: release!.id, siteId: A, attempt: 0 }, { id: 'tx', status: 'COMPLETED', subStatus: null, txHash: '0x1' }));
       expect(settled.outcome).toBe('stale');
       expect(await siteRows(B)).toEqual(processing);
       expect(before.releases.length).toBe(processing.releases.length);
+      await sql(`update vesting_release set status = 'FAILED' where id = ?`, [release!.id]);
+      const failed = await siteRows(B);
+      await expect(retryRelease(staff(A), { id: release!.id })).rejects.toMatchObject({ reason: 'NOT_FOUND' });
+      expect(await siteRows(B)).toEqual(failed);
     });
 
     it("notification payloads and the outbox: another site's rows are not read, and its endpoints get nothing", async () => {

@@ -102,6 +102,7 @@ describe('LIVE payouts (the real @fireblocks/ts-sdk against a local Fireblocks)'
     const rel = await unlockedRelease();
     await batch([rel.id]);
     const first = fake.transaction(rel.externalTxId)!;
+    fake.setStatus(rel.externalTxId, 'FAILED');
     expect((await webhook({ id: first.id, externalTxId: rel.externalTxId, status: 'FAILED' })).status).toBe(200);
     expect(await sql('select status from vesting_release where id = ?', [rel.id])).toEqual([{ status: 'FAILED' }]);
     const retried = await t.gql<{ retryRelease: { status: string; externalTxId: string } }>('mutation($id: ID!) { retryRelease(id: $id) { status externalTxId } }', { id: rel.id }, { token: site.adminToken });

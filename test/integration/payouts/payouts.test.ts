@@ -1,4 +1,5 @@
 import { generateSigningKey, signFireblocksWebhook } from '../../../src/services/payouts/webhook-signer.js';
+import type { CustodyPort } from '../../../src/services/payouts/custody-port.js';
 import { reconcilePayouts } from '../../../src/services/payouts/reconcile.js';
 import { unlockDueReleases } from '../../../src/services/vesting/unlock-releases.js';
 import { ETH_PAYOUT, openSale, type Sale } from '../../support/sale.js';
@@ -107,6 +108,63 @@ describe('payouts through MOCK custody', () => {
       { external_tx_id: rel.externalTxId, fail: true },
       { external_tx_id: `vl-r1-${rel.externalTxId.slice('vl-rel-'.length)}`, fail: false },
     ]);
+  });
+
+  it('retryRelease moves to a new custody attempt only when custody confirms the last one failed; a transaction custody still has is never paid twice', async () => {
+    await sql(`delete from rate_limit_bucket where key like 'release-batch:%'`); // this test's batches, not the minute's earlier ones
+    const rel = await unlockedRelease();
+    await batch([rel.id]);
+    // FAILED here by a refusal of a resubmission, say, while custody in fact has the first transaction going.
+    await sql(`update vesting_release set status = 'FAILED', failure_reason = 'refused by custody: policy' where id = ?`, [rel.id]);
+    const refused = await t.gql(RETRY, { id: rel.id }, { token: site.adminToken });
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', reason: 'CUSTODY_TRANSACTION_NOT_FAILED' });
+    expect(await sql('select status, custody_attempt from vesting_release where id = ?', [rel.id])).toEqual([{ status: 'FAILED', custody_attempt: 0 }]);
+    expect(await sql('select count(*)::int as n from mock_custody_tx where external_tx_id like ?', [`%${rel.externalTxId.slice('vl-rel-'.length)}`])).toEqual([{ n: 1 }]);
+  });
+
+  it('retryRelease of a release custody never had keeps its key: the next batch sends the same externalTxId', async () => {
+    await sql(`delete from rate_limit_bucket where key like 'release-batch:%'`); // this test's batches, not the minute's earlier ones
+    const rel = await unlockedRelease();
+    // Custody refused the submission (no custody asset id): nothing was created there.
+    await sql(`update asset set custody_asset_id = null where id = (select asset_id from allocation where id = ?)`, [rel.allocationId]);
+    await batch([rel.id]);
+    await sql(`update asset set custody_asset_id = 'SALE_ETH' where id = (select asset_id from allocation where id = ?)`, [rel.allocationId]);
+    expect(await statusOf(rel.id)).toBe('FAILED');
+    expect((await t.gql<{ retryRelease: { status: string } }>(RETRY, { id: rel.id }, { token: site.adminToken })).data!.retryRelease.status).toBe('UNLOCKED');
+    expect(await sql('select custody_attempt from vesting_release where id = ?', [rel.id])).toEqual([{ custody_attempt: 0 }]);
+    await batch([rel.id]);
+    await waitStatus(rel.id, 'RELEASED');
+    expect(await sql('select external_tx_id from mock_custody_tx where external_tx_id like ?', [`%${rel.externalTxId.slice('vl-rel-'.length)}`])).toEqual([{ external_tx_id: rel.externalTxId }]);
+  });
+
+  it('reconcile never applies an earlier attempt’s answer to the current attempt (the release was retried while reconcile looked it up)', async () => {
+    await sql(`delete from rate_limit_bucket where key like 'release-batch:%'`); // this test's batches, not the minute's earlier ones
+    const rel = await unlockedRelease();
+    mock().failNext(rel.externalTxId);
+    await batch([rel.id]);
+    await waitStatus(rel.id, 'FAILED');
+    // As reconcile found it: PROCESSING at attempt 0, stuck (its FAILED webhook not applied yet).
+    await sql(`update vesting_release set status = 'PROCESSING', failure_reason = null, processing_since = now() - interval '1 hour' where id = ?`, [rel.id]);
+    const custody = t.app.deps.payouts.custody;
+    const racing: CustodyPort = {
+      mode: custody.mode,
+      submit: (r, signal) => custody.submit(r, signal),
+      close: () => custody.close(),
+      // While reconcile waits for custody, the FAILED webhook lands, an admin retries and batches again.
+      lookup: async (key, signal) => {
+        if (key === rel.externalTxId) {
+          await sql(`update vesting_release set status = 'FAILED' where id = ?`, [rel.id]);
+          expect((await t.gql<{ retryRelease: { status: string } }>(RETRY, { id: rel.id }, { token: site.adminToken })).data!.retryRelease.status).toBe('UNLOCKED');
+          await sql(`delete from rate_limit_bucket where key like 'release-batch:%'`);
+          expect((await batch([rel.id])).data!.releaseBatch.submitted).toHaveLength(1);
+        }
+        return custody.lookup(key, signal);
+      },
+    };
+    await reconcilePayouts({ ...t.app.deps, payouts: { ...t.app.deps.payouts, custody: racing } }, new Date(Date.now() + 10_000));
+    // Attempt 0's FAILED did not fail attempt 1, which pays.
+    await waitStatus(rel.id, 'RELEASED');
+    expect(await sql('select custody_attempt, failure_reason from vesting_release where id = ?', [rel.id])).toEqual([{ custody_attempt: 1, failure_reason: null }]);
   });
 
   it('rate limits releaseBatch to 6 calls a minute per admin, with the retry time', async () => {
