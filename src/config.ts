@@ -214,7 +214,7 @@ export const configSpec = {
     schema: z.string().optional(),
     doc: 'Comma separated IPs / CIDRs allowed to call /webhooks/ (the client IP: x-edge-client-ip behind the edge worker, else the TRUST_PROXY-resolved address). Unset: any source (signatures still apply).',
   }),
-  PAYOUT_RECONCILE_AFTER_MINUTES: spec({ schema: int(1, 1440), doc: 'A release PROCESSING longer than this is looked up at custody by its externalTxId and settled (never resubmitted without that lookup).', default: () => 10 }),
+  PAYOUT_RECONCILE_AFTER_MINUTES: spec({ schema: int(1, 1440), doc: 'A release PROCESSING longer than this is looked up at custody by the key of its current attempt (its externalTxId, or vl-r<n>-… after a retry) and settled (never resubmitted without that lookup).', default: () => 10 }),
   MOCK_CUSTODY_STEP_MS: spec({ schema: int(0, 60000), doc: 'MOCK custody: time between its statuses SUBMITTED -> CONFIRMING -> COMPLETED (three steps).', default: () => 1000 }),
   WEBHOOK_ALLOW_PRIVATE_TARGETS: spec({
     schema: bool,

@@ -148,6 +148,41 @@ describe('customer e-mails', () => {
     expect(await sendAt(later(121_000))).toMatchObject({ sent: 1 });
   });
 
+  it('gives up on a send that outlasts its budget (retrying), before its claim could run out', async () => {
+    const o = await order('16');
+    await confirm(o.id);
+    const hanging = { send: () => new Promise<void>(() => undefined), close: () => undefined };
+    const started = Date.now();
+    const run = await sendAt(later(1000), { mailer: hanging, config: { ...t.app.deps.config, SMTP_TIMEOUT_MS: 100 } });
+    expect(run).toMatchObject({ attempted: 1, retrying: 1 });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    const [row] = await emailOf(o.id);
+    expect(row).toMatchObject({ status: 'PENDING', attempts: 1 });
+    expect(row!.last_error).toMatch(/did not finish within/);
+    await sendAt(later(1000 + RETRY_DELAYS_MS[0]! * 1.2)); // and it goes out on its retry
+    expect(await emailOf(o.id)).toMatchObject([{ status: 'SENT' }]);
+  });
+
+  it('a run whose claim was taken over does not write the outcome: the run holding the claim does', async () => {
+    const o = await order('19');
+    await confirm(o.id);
+    const [row] = await emailOf(o.id);
+    let sent = 0;
+    const stolen = {
+      // While this send is in flight, another worker takes the claim over (as if this one had stalled past it).
+      send: async () => {
+        await sql('update email_delivery set claimed_until = ? where id = ?', [later(999_000), row!.id]);
+        sent++;
+      },
+      close: () => undefined,
+    };
+    expect(await sendAt(later(1000), { mailer: stolen })).toMatchObject({ attempted: 1, sent: 0 });
+    expect(sent).toBe(1);
+    expect(await emailOf(o.id)).toMatchObject([{ status: 'PENDING', attempts: 0 }]);
+    await sql('update email_delivery set claimed_until = null where id = ?', [row!.id]);
+    expect(await sendAt(later(1000))).toMatchObject({ sent: 1 });
+  });
+
   it('with the channel off (no SMTP_URL), due e-mails are SKIPPED and nothing is sent; turning it on later sends no old news', async () => {
     const o = await order('15');
     await confirm(o.id);

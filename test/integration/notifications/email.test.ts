@@ -182,6 +182,15 @@ describe('failures throw, so the outbox retries', () => {
     expect(err.permanent).toBe(true);
   });
 
+  it('keeps the recipient out of the error even when the server names it (the error goes to logs and the audit log)', async () => {
+    receiver.refuseNext(1, 550, `5.1.1 <${CUSTOMER}>: Recipient address rejected: user ${CUSTOMER.split('@')[0]} unknown`);
+    const err = await failure(mailer.send(CUSTOMER, renderEmail('order.expired', DATA['order.expired']), { messageId: 'refused-3' }));
+    expect(err.responseCode).toBe(550);
+    expect(err.message).toContain('550');
+    expect(err.message).not.toContain(CUSTOMER);
+    expect(err.message).not.toContain(CUSTOMER.split('@')[0]);
+  });
+
   it('a server that is down makes send throw within the timeout', async () => {
     const down = mailerFor(`smtp://127.0.0.1:${await closedPort()}`);
     const started = Date.now();

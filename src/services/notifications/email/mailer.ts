@@ -19,7 +19,8 @@ export interface Mailer {
  * Why a send failed. `permanent`: this message will never go through as it is (a 5xx reply to it,
  * an invalid address); retrying it is pointless. Everything else (no connection, a timeout, a 4xx
  * such as 451, a rejected login that an operator can fix) may work on a later attempt. The message
- * names the server (host:port) and its reply, never the SMTP credentials or the recipient.
+ * names the server (host:port) and its reply, never the SMTP credentials or the recipient (cut from
+ * the reply too: it goes to logs and the audit log).
  */
 export class EmailDeliveryError extends Error {
   readonly permanent: boolean;
@@ -111,14 +112,16 @@ export function createMailer(smtpUrl: string, opts: { from: string; timeoutMs: n
   const transport = nodemailer.createTransport(new SMTPTransport(options));
   let closed = false;
 
-  const redact = (s: string) => secrets.reduce((acc, secret) => acc.split(secret).join('***'), s);
+  const redact = (s: string, more: readonly string[] = []) => [...secrets, ...more].reduce((acc, secret) => acc.split(secret).join('***'), s);
+  /** A server's reply may quote the recipient (550 5.1.1 <ada@…>): its address and mailbox name are cut too. */
+  const recipientParts = (to: string) => [to, to.toLowerCase(), to.slice(0, to.lastIndexOf('@'))].filter((p) => p.length >= 3);
 
-  const failure = (e: unknown): EmailDeliveryError => {
+  const failure = (e: unknown, recipient: string): EmailDeliveryError => {
     const err = (e instanceof Error ? e : new Error(String(e))) as NodemailerError;
     const responseCode = typeof err.responseCode === 'number' ? err.responseCode : undefined;
     // A 5xx to this message is final; a 5xx to the login is a configuration problem an operator fixes.
     const permanent = responseCode !== undefined && responseCode >= 500 && responseCode < 600 && err.code !== 'EAUTH';
-    const detail = redact(err.message || 'unknown error');
+    const detail = redact(err.message || 'unknown error', recipientParts(recipient));
     return new EmailDeliveryError(`e-mail via ${server} failed${err.code ? ` (${err.code})` : ''}: ${detail}`, {
       permanent,
       ...(responseCode !== undefined ? { responseCode } : {}),
@@ -149,10 +152,10 @@ export function createMailer(smtpUrl: string, opts: { from: string; timeoutMs: n
           disableUrlAccess: true,
         });
       } catch (e) {
-        throw failure(e);
+        throw failure(e, recipient);
       }
       if (info.rejected.length > 0 || info.accepted.length === 0) {
-        throw new EmailDeliveryError(`e-mail via ${server} failed: the recipient was not accepted (${redact(info.response ?? '')})`, { permanent: true });
+        throw new EmailDeliveryError(`e-mail via ${server} failed: the recipient was not accepted (${redact(info.response ?? '', recipientParts(recipient))})`, { permanent: true });
       }
     },
     close() {

@@ -6,11 +6,15 @@ import { retryDelayMs } from '../deliver.js';
 import { EmailDeliveryError } from './mailer.js';
 import { renderEmail, type EmailData, type EmailEvent } from './templates.js';
 
-/** A claimed e-mail is another worker's again after this (its worker died mid-send). */
-const CLAIM_MS = 120_000;
-const BATCH = 50;
 /** One SMTP connection per message; a few at once keep a slow server from holding up the rest. */
 const CONCURRENCY = 4;
+/**
+ * One send may take this many SMTP_TIMEOUT_MS in all (connect, greeting, replies: each is timed alone,
+ * so a server trickling bytes could stretch it without end); then it counts as failed, to be retried.
+ */
+const SEND_BUDGET_TIMEOUTS = 4;
+/** The claim outlives the send's budget by this much: no other worker takes an e-mail still being sent. */
+const CLAIM_MARGIN_MS = 30_000;
 
 export interface DueEmail {
   id: string;
@@ -32,9 +36,11 @@ export interface EmailRun {
   retrying: number;
   failed: number;
   skipped: number;
+  /** Sent (or not) after this run's claim had been taken over: the outcome is the new holder's to write. */
+  superseded: number;
 }
 
-type EmailDeps = Pick<Deps, 'orm' | 'clock' | 'metrics' | 'logger' | 'mailer'>;
+type EmailDeps = Pick<Deps, 'orm' | 'clock' | 'metrics' | 'logger' | 'mailer' | 'config'>;
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
@@ -62,15 +68,17 @@ export function emailDataFor(e: Pick<DueEmail, 'event_type' | 'recipient' | 'dat
 }
 
 /**
- * One run of the e-mail job. With the channel on (SMTP_URL set): claims due e-mails (SKIP LOCKED and
- * a claim time, so one worker at a time sends each, and one that dies mid-send lets it go when the
- * claim runs out), renders and sends each with its event id as Message-ID (a retry carries the same
- * one), and records the outcome; a permanent refusal (5xx to the message, an unusable address) ends
+ * One run of the e-mail job. With the channel on (SMTP_URL set): claims as many due e-mails as it
+ * sends at once (SKIP LOCKED and a claim that outlives the send's budget, so one worker at a time
+ * sends each, and one that dies mid-send lets it go when the claim runs out), renders and sends each
+ * with its event id as Message-ID (a retry carries the same one), and records the outcome only while
+ * it still holds the claim; a permanent refusal (5xx to the message, an unusable address) ends
  * it FAILED at once, anything else is retried on the webhook schedule. With the channel off: due
  * e-mails are marked SKIPPED, so turning it on later never sends old news.
  */
 export async function sendDueEmails(deps: EmailDeps, deadline: Date): Promise<EmailRun> {
-  const run: EmailRun = { attempted: 0, sent: 0, retrying: 0, failed: 0, skipped: 0 };
+  const run: EmailRun = { attempted: 0, sent: 0, retrying: 0, failed: 0, skipped: 0, superseded: 0 };
+  const budgetMs = SEND_BUDGET_TIMEOUTS * deps.config.SMTP_TIMEOUT_MS;
   const em = deps.orm.em.fork();
   const mailer = deps.mailer;
   if (!mailer) {
@@ -87,6 +95,7 @@ export async function sendDueEmails(deps: EmailDeps, deadline: Date): Promise<Em
   }
   while (Date.now() < deadline.getTime()) {
     const now = deps.clock.now();
+    const claim = new Date(now.getTime() + budgetMs + CLAIM_MARGIN_MS);
     const due = await em.execute<DueEmail[]>(
       // all-sites: the e-mail job serves every site; each outcome below is written by e-mail id and site.
       `with claimed as (
@@ -101,74 +110,94 @@ export async function sendDueEmails(deps: EmailDeps, deadline: Date): Promise<Em
        select c.id, c.site_id, c.event_id, c.event_type, c.recipient, c.attempts, ev.data, s.name as site_name,
          coalesce(o.reference, ro.reference) as reference, ta.symbol as token_symbol, fu.at as first_unlock_at
        from claimed c
-       join notification_event ev on ev.id = c.event_id
+       join notification_event ev on ev.id = c.event_id and ev.site_id = c.site_id
        join site s on s.id = c.site_id
        left join payment_order o on c.event_type like 'order.%' and o.id = (ev.data->>'id')::uuid and o.site_id = c.site_id
        left join vesting_release r on c.event_type like 'release.%' and r.id = (ev.data->>'id')::uuid and r.site_id = c.site_id
        left join allocation al on al.site_id = c.site_id and (al.id = r.allocation_id or al.order_id = o.id)
        left join payment_order ro on ro.id = al.order_id and ro.site_id = c.site_id
-       left join asset ta on ta.id = coalesce(al.asset_id, o.distribution_asset_id)
+       left join asset ta on ta.id = coalesce(al.asset_id, o.distribution_asset_id) and ta.site_id = c.site_id
        left join lateral (
          select min(fr.unlock_at) as at from vesting_release fr where c.event_type = 'order.paid' and fr.allocation_id = al.id and fr.site_id = c.site_id
        ) fu on true`,
-      [new Date(now.getTime() + CLAIM_MS), now, now, BATCH],
+      [claim, now, now, CONCURRENCY],
     );
     if (!due.length) break;
     await forEachConcurrently(due, CONCURRENCY, async (e) => {
-      const outcome = await attempt(deps, mailer, e);
+      const outcome = await attempt(deps, mailer, e, claim, budgetMs);
       run.attempted++;
       run[outcome]++;
     });
-    if (due.length < BATCH) break;
+    if (due.length < CONCURRENCY) break;
   }
   return run;
 }
 
-async function attempt(deps: EmailDeps, mailer: NonNullable<Deps['mailer']>, e: DueEmail): Promise<'sent' | 'retrying' | 'failed'> {
+/** `mailer.send`, or a retryable failure once `ms` have passed (the send itself cannot be cancelled). */
+async function sendWithin(mailer: NonNullable<Deps['mailer']>, e: DueEmail, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const budget = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new EmailDeliveryError(`e-mail did not finish within ${ms} ms`, { permanent: false })), ms);
+  });
+  try {
+    await Promise.race([mailer.send(e.recipient, renderEmail(e.event_type, emailDataFor(e)), { messageId: e.event_id }), budget]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function attempt(deps: EmailDeps, mailer: NonNullable<Deps['mailer']>, e: DueEmail, claim: Date, budgetMs: number): Promise<'sent' | 'retrying' | 'failed' | 'superseded'> {
   const attempts = e.attempts + 1;
   let error: EmailDeliveryError | undefined;
   try {
-    await mailer.send(e.recipient, renderEmail(e.event_type, emailDataFor(e)), { messageId: e.event_id });
+    await sendWithin(mailer, e, budgetMs);
   } catch (err) {
     // A template that cannot render this event is a bug no retry fixes.
     error = err instanceof EmailDeliveryError ? err : new EmailDeliveryError(`e-mail could not be rendered: ${(err as Error).message}`, { permanent: true });
   }
   const now = deps.clock.now();
   const em = deps.orm.em.fork();
+  // Every outcome is written only while this run still holds its claim (`claimed_until` as it set it).
+  const mine = 'id = ? and site_id = ? and claimed_until = ?';
   if (!error) {
-    await em.execute(
+    const done = await em.execute<{ id: string }[]>(
       `update email_delivery set status = 'SENT', attempts = ?, last_error = null, sent_at = ?, next_attempt_at = null, claimed_until = null, updated_at = now()
-       where id = ? and site_id = ?`,
-      [attempts, now, e.id, e.site_id],
+       where ${mine} returning id`,
+      [attempts, now, e.id, e.site_id, claim],
     );
+    if (!done.length) return 'superseded';
     deps.metrics.emailDeliveries.inc({ outcome: 'sent' });
     return 'sent';
   }
   const lastError = error.message.slice(0, 300);
   const wait = error.permanent ? undefined : retryDelayMs(attempts);
   if (wait === undefined) {
-    await em.transactional(async (tx) => {
-      await tx.execute(
+    const failed = await em.transactional(async (tx) => {
+      const rows = await tx.execute<{ id: string }[]>(
         `update email_delivery set status = 'FAILED', attempts = ?, last_error = ?, next_attempt_at = null, claimed_until = null, updated_at = now()
-         where id = ? and site_id = ?`,
-        [attempts, lastError, e.id, e.site_id],
+         where ${mine} returning id`,
+        [attempts, lastError, e.id, e.site_id, claim],
       );
+      if (!rows.length) return false;
       recordAudit(tx, { actor: null, siteId: e.site_id, ip: null }, {
         action: 'email.delivery_failed',
         targetType: 'EmailDelivery',
         targetId: e.id,
         details: { eventId: e.event_id, eventType: e.event_type, attempts, permanent: error.permanent, lastError },
       });
+      return true;
     });
+    if (!failed) return 'superseded';
     deps.logger.warn({ emailId: e.id, eventType: e.event_type, attempts, err: lastError }, 'customer e-mail failed');
     deps.metrics.emailDeliveries.inc({ outcome: 'failed' });
     return 'failed';
   }
-  await em.execute(
+  const retrying = await em.execute<{ id: string }[]>(
     `update email_delivery set attempts = ?, last_error = ?, next_attempt_at = ?, claimed_until = null, updated_at = now()
-     where id = ? and site_id = ?`,
-    [attempts, lastError, new Date(now.getTime() + wait), e.id, e.site_id],
+     where ${mine} returning id`,
+    [attempts, lastError, new Date(now.getTime() + wait), e.id, e.site_id, claim],
   );
+  if (!retrying.length) return 'superseded';
   deps.metrics.emailDeliveries.inc({ outcome: 'retrying' });
   return 'retrying';
 }
