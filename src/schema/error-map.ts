@@ -38,7 +38,7 @@ const CATEGORY: Record<ErrorCode, ErrorCategory> = {
   [OrderErrorCode.IDEMPOTENCY_KEY_REUSED]: 'CONFLICT',
   [VestingErrorCode.ALLOCATION_STATUS_CONFLICT]: 'CONFLICT',
   [PayoutErrorCode.RELEASE_STATUS_CONFLICT]: 'CONFLICT',
-  [PayoutErrorCode.CUSTODY_TRANSACTION_NOT_FAILED]: 'CONFLICT',
+  [PayoutErrorCode.CUSTODY_UNCONFIRMED]: 'CONFLICT',
   [NotificationErrorCode.WEBHOOK_TARGET_REFUSED]: 'BAD_USER_INPUT',
 };
 

@@ -121,7 +121,7 @@ export async function startSmtpReceiver(opts: { auth?: { user: string; pass: str
 }
 
 /** A TCP server that accepts connections and never says anything: an SMTP server that hangs. */
-export async function startSilentServer(): Promise<{ port: number; close(): Promise<void> }> {
+export async function startSilentServer(): Promise<{ port: number; openConnections(): number; close(): Promise<void> }> {
   const sockets = new Set<Socket>();
   const server = createServer((s) => {
     sockets.add(s);
@@ -131,6 +131,7 @@ export async function startSilentServer(): Promise<{ port: number; close(): Prom
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   return {
     port: (server.address() as AddressInfo).port,
+    openConnections: () => sockets.size,
     close() {
       for (const s of sockets) s.destroy();
       return new Promise((ok) => server.close(() => ok()));

@@ -2,7 +2,7 @@ import { DomainError } from '../errors.js';
 
 export enum PayoutErrorCode {
   RELEASE_STATUS_CONFLICT = 'RELEASE_STATUS_CONFLICT',
-  CUSTODY_TRANSACTION_NOT_FAILED = 'CUSTODY_TRANSACTION_NOT_FAILED',
+  CUSTODY_UNCONFIRMED = 'CUSTODY_UNCONFIRMED',
 }
 
 export class ReleaseStatusConflictError extends DomainError {
@@ -12,10 +12,10 @@ export class ReleaseStatusConflictError extends DomainError {
   }
 }
 
-/** retryRelease: custody does not confirm that the release's last transaction failed, so a new one could pay it twice. */
-export class CustodyNotFailedError extends DomainError {
-  readonly reason = PayoutErrorCode.CUSTODY_TRANSACTION_NOT_FAILED;
-  constructor(key: string, why: string) {
-    super(`The release's custody transaction ${key} is not known to have failed (${why}); it is not retried`, { custodyKey: key });
+/** retryRelease: custody did not answer about the release's last transaction; without its answer a new one could pay it twice. */
+export class CustodyUnconfirmedError extends DomainError {
+  readonly reason = PayoutErrorCode.CUSTODY_UNCONFIRMED;
+  constructor(key: string) {
+    super(`Custody did not answer about the release's transaction ${key}; it is not retried without that answer, try again`, { custodyKey: key });
   }
 }

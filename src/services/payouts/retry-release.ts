@@ -2,7 +2,7 @@ import { ReleaseStatus } from '../../entities/enums.js';
 import { VestingRelease } from '../../entities/vesting-release.entity.js';
 import { recordAudit } from '../audit/record-audit.js';
 import { requireSiteId } from '../auth/actor.js';
-import { sql, transition } from '../db/transition.js';
+import { sql, transition, type TransitionResult } from '../db/transition.js';
 import { NotFoundError } from '../errors.js';
 import { isUuid } from '../ids.js';
 import type { Scope } from '../scope.js';
@@ -12,7 +12,8 @@ import { publishReleasesChanged } from '../vesting/release-events.js';
 import { custodyKey, MAX_CUSTODY_ATTEMPT } from './custody-key.js';
 import type { CustodyTransaction } from './custody-port.js';
 import { custodyOutcome } from './custody-status.js';
-import { CustodyNotFailedError, ReleaseStatusConflictError } from './errors.js';
+import { CustodyUnconfirmedError, ReleaseStatusConflictError } from './errors.js';
+import { settleRelease } from './settle-release.js';
 
 interface Current {
   status: ReleaseStatus;
@@ -27,8 +28,11 @@ interface Current {
  * - no such transaction: nothing was created (custody refused it), so the next batch sends the same key;
  * - a transaction in a final failed state: Fireblocks refuses a used key forever, so the next batch
  *   sends the release's next attempt key (custody-key.ts);
- * - anything else (a transaction still going, or even COMPLETED), or no answer: refused, since a new
- *   key could then pay the release twice. The reconcile job or the webhook settles what custody has.
+ * - a transaction still going or COMPLETED (the release was failed by a refused resubmission while
+ *   custody had it): nothing is sent again, which could pay twice. The release goes back to PROCESSING
+ *   on that transaction and is settled by custody's answer: at once when it is final, else by its
+ *   webhook or the reconcile job;
+ * - no answer: CONFLICT, nothing changes; try again.
  */
 export async function retryRelease(scope: Scope, input: { id: string }): Promise<ReleaseView> {
   const siteId = requireSiteId(scope);
@@ -46,9 +50,13 @@ export async function retryRelease(scope: Scope, input: { id: string }): Promise
   try {
     found = await scope.deps.payouts.custody.lookup(key, AbortSignal.timeout(scope.deps.config.CHAIN_READ_TIMEOUT_MS));
   } catch {
-    throw new CustodyNotFailedError(key, 'custody did not answer; try again');
+    throw new CustodyUnconfirmedError(key);
   }
-  if (found && custodyOutcome(found.status) !== 'failed') throw new CustodyNotFailedError(key, `custody reports it ${found.status}`);
+  const outcome = found ? custodyOutcome(found.status) : null;
+  if (found && outcome !== 'failed') {
+    await resumeTracking(scope, siteId, input.id, current, found);
+    return (await findReleases(scope, [input.id]))[0]!;
+  }
   const attempt = found ? current.custody_attempt + 1 : current.custody_attempt;
   if (attempt > MAX_CUSTODY_ATTEMPT) throw new ReleaseStatusConflictError('retry', `${current.status} after ${MAX_CUSTODY_ATTEMPT} attempts`);
 
@@ -62,8 +70,7 @@ export async function retryRelease(scope: Scope, input: { id: string }): Promise
       // Another retry since the lookup moved the attempt on: that one decided.
       where: sql('t.custody_attempt = ?', current.custody_attempt),
     });
-    if (!r.ok && r.reason === 'not_found') throw new NotFoundError('Release');
-    if (!r.ok) throw new ReleaseStatusConflictError('retry', r.current === ReleaseStatus.FAILED ? 'FAILED and was retried by another request meanwhile' : r.current);
+    assertRetried(r);
     recordAudit(tx, scope, {
       action: 'release.retried',
       targetType: 'VestingRelease',
@@ -73,4 +80,32 @@ export async function retryRelease(scope: Scope, input: { id: string }): Promise
     await publishReleasesChanged(tx, scope.deps.events, siteId, [input.id]);
   });
   return (await findReleases(scope, [input.id]))[0]!;
+}
+
+function assertRetried(r: TransitionResult<VestingRelease, ReleaseStatus>): void {
+  if (!r.ok && r.reason === 'not_found') throw new NotFoundError('Release');
+  if (!r.ok) throw new ReleaseStatusConflictError('retry', r.current === ReleaseStatus.FAILED ? 'FAILED and was retried by another request meanwhile' : r.current);
+}
+
+/** FAILED -> PROCESSING on the transaction custody still has under the current key, settled at once when custody's answer is final. */
+async function resumeTracking(scope: Scope, siteId: string, id: string, current: Current, found: CustodyTransaction): Promise<void> {
+  await scope.em.transactional(async (tx) => {
+    const r = await transition(tx, VestingRelease, {
+      id,
+      siteId,
+      from: [ReleaseStatus.FAILED],
+      to: ReleaseStatus.PROCESSING,
+      set: { processing_since: sql('now()'), custody_tx_id: found.id, custody_status: found.status, failure_reason: null },
+      where: sql('t.custody_attempt = ?', current.custody_attempt),
+    });
+    assertRetried(r);
+    recordAudit(tx, scope, {
+      action: 'release.retried',
+      targetType: 'VestingRelease',
+      targetId: id,
+      details: { failureReason: current.failure_reason, custodyAttempt: current.custody_attempt, resumedCustodyStatus: found.status },
+    });
+    if (custodyOutcome(found.status) === 'released') await settleRelease(tx, scope.deps.events, { id, siteId, attempt: current.custody_attempt }, found);
+    else await publishReleasesChanged(tx, scope.deps.events, siteId, [id]);
+  });
 }

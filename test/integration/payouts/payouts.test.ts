@@ -110,16 +110,38 @@ describe('payouts through MOCK custody', () => {
     ]);
   });
 
-  it('retryRelease moves to a new custody attempt only when custody confirms the last one failed; a transaction custody still has is never paid twice', async () => {
+  it('retryRelease sends nothing again while custody has the transaction: a release custody paid is settled RELEASED, never paid twice', async () => {
     await sql(`delete from rate_limit_bucket where key like 'release-batch:%'`); // this test's batches, not the minute's earlier ones
     const rel = await unlockedRelease();
     await batch([rel.id]);
-    // FAILED here by a refusal of a resubmission, say, while custody in fact has the first transaction going.
+    // FAILED here by a refused resubmission, say, while custody in fact has the transaction (and completes it).
     await sql(`update vesting_release set status = 'FAILED', failure_reason = 'refused by custody: policy' where id = ?`, [rel.id]);
-    const refused = await t.gql(RETRY, { id: rel.id }, { token: site.adminToken });
-    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', reason: 'CUSTODY_TRANSACTION_NOT_FAILED' });
-    expect(await sql('select status, custody_attempt from vesting_release where id = ?', [rel.id])).toEqual([{ status: 'FAILED', custody_attempt: 0 }]);
+    await new Promise((r) => setTimeout(r, 500)); // the MOCK's COMPLETED (300 ms) came and was stale
+    expect(await statusOf(rel.id)).toBe('FAILED');
+    const retried = await t.gql<{ retryRelease: { status: string } }>(RETRY, { id: rel.id }, { token: site.adminToken });
+    expect(retried.data!.retryRelease.status).toBe('RELEASED');
+    expect(await sql('select custody_attempt, failure_reason, tx_hash is not null as hashed from vesting_release where id = ?', [rel.id])).toEqual([{ custody_attempt: 0, failure_reason: null, hashed: true }]);
+    expect(await sql('select released_amount from allocation where id = ?', [rel.allocationId])).toEqual([{ released_amount: '20000000000000000000' }]);
     expect(await sql('select count(*)::int as n from mock_custody_tx where external_tx_id like ?', [`%${rel.externalTxId.slice('vl-rel-'.length)}`])).toEqual([{ n: 1 }]);
+    // Nothing left to retry.
+    expect((await t.gql(RETRY, { id: rel.id }, { token: site.adminToken })).errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', reason: 'RELEASE_STATUS_CONFLICT' });
+  });
+
+  it('retryRelease refuses, changing nothing, when custody does not answer', async () => {
+    const rel = await unlockedRelease();
+    await sql(`update vesting_release set status = 'FAILED' where id = ?`, [rel.id]);
+    const custody = t.app.deps.payouts.custody;
+    const lookup = custody.lookup;
+    custody.lookup = async () => {
+      throw new Error('custody is down');
+    };
+    try {
+      const r = await t.gql(RETRY, { id: rel.id }, { token: site.adminToken });
+      expect(r.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', reason: 'CUSTODY_UNCONFIRMED' });
+    } finally {
+      custody.lookup = lookup;
+    }
+    expect(await sql('select status, custody_attempt from vesting_release where id = ?', [rel.id])).toEqual([{ status: 'FAILED', custody_attempt: 0 }]);
   });
 
   it('retryRelease of a release custody never had keeps its key: the next batch sends the same externalTxId', async () => {

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { domainToASCII } from 'node:url';
 import nodemailer from 'nodemailer';
 import { parseConnectionUrl } from 'nodemailer/lib/shared/index.js';
@@ -11,7 +12,8 @@ import SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
  * same Message-ID and a receiver that already has it can drop the duplicate.
  */
 export interface Mailer {
-  send(to: string, message: { subject: string; text: string; html: string }, opts: { messageId: string }): Promise<void>;
+  /** `signal` aborts the send: its connection is destroyed, so the message cannot go out after the caller gave up on it. */
+  send(to: string, message: { subject: string; text: string; html: string }, opts: { messageId: string; signal?: AbortSignal }): Promise<void>;
   close(): void;
 }
 
@@ -20,7 +22,8 @@ export interface Mailer {
  * an invalid address); retrying it is pointless. Everything else (no connection, a timeout, a 4xx
  * such as 451, a rejected login that an operator can fix) may work on a later attempt. The message
  * names the server (host:port) and its reply, never the SMTP credentials or the recipient (cut from
- * the reply too: it goes to logs and the audit log).
+ * the reply too: it goes to logs and the audit log). It has no `cause`: nodemailer's error holds the
+ * reply and the rejected address unredacted.
  */
 export class EmailDeliveryError extends Error {
   readonly permanent: boolean;
@@ -29,8 +32,8 @@ export class EmailDeliveryError extends Error {
   /** nodemailer's error code: ECONNECTION, ETIMEDOUT, ESOCKET, EAUTH, EENVELOPE, EMESSAGE… */
   readonly code?: string;
 
-  constructor(message: string, opts: { permanent: boolean; responseCode?: number; code?: string; cause?: unknown }) {
-    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+  constructor(message: string, opts: { permanent: boolean; responseCode?: number; code?: string }) {
+    super(message);
     this.name = 'EmailDeliveryError';
     this.permanent = opts.permanent;
     if (opts.responseCode !== undefined) this.responseCode = opts.responseCode;
@@ -107,36 +110,69 @@ export function createMailer(smtpUrl: string, opts: { from: string; timeoutMs: n
   const secrets = [options.auth?.user, options.auth && 'pass' in options.auth ? options.auth.pass : undefined, url.username, url.password].filter(
     (s): s is string => typeof s === 'string' && s.length >= 3,
   );
-  const server = `${options.host}:${options.port ?? (options.secure ? 465 : 587)}`;
-  // The SMTP transport itself, never what a URL query like `?sendmail=true` or `?pool=true` would pick.
-  const transport = nodemailer.createTransport(new SMTPTransport(options));
+  const port = Number(options.port ?? (options.secure ? 465 : 587));
+  const server = `${options.host}:${port}`;
   let closed = false;
 
-  const redact = (s: string, more: readonly string[] = []) => [...secrets, ...more].reduce((acc, secret) => acc.split(secret).join('***'), s);
-  /** A server's reply may quote the recipient (550 5.1.1 <ada@…>): its address and mailbox name are cut too. */
-  const recipientParts = (to: string) => [to, to.toLowerCase(), to.slice(0, to.lastIndexOf('@'))].filter((p) => p.length >= 3);
+  /**
+   * One connection per message, opened here and handed to nodemailer (which still does TLS, STARTTLS,
+   * login and the timeouts of each step), so a send can be aborted: destroying the socket ends it.
+   * Always the SMTP transport itself, never what a URL query like `?sendmail=true` or `?pool=true`
+   * would pick.
+   */
+  const transportFor = (signal: AbortSignal | undefined) => {
+    const getSocket: SMTPTransport.Options['getSocket'] = (_o, callback) => {
+      const socket = connect({ host: options.host, port });
+      const abort = () => socket.destroy(Object.assign(new Error('the send was aborted'), { code: 'EABORTED' }));
+      if (signal?.aborted) abort();
+      signal?.addEventListener('abort', abort, { once: true });
+      socket.once('close', () => signal?.removeEventListener('abort', abort));
+      const timer = setTimeout(() => socket.destroy(Object.assign(new Error(`connection timed out after ${opts.timeoutMs} ms`), { code: 'ETIMEDOUT' })), opts.timeoutMs);
+      const failed = (err: Error) => {
+        clearTimeout(timer);
+        callback(err, false);
+      };
+      socket.once('error', failed);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.removeListener('error', failed);
+        callback(null, { connection: socket });
+      });
+    };
+    return nodemailer.createTransport(new SMTPTransport({ ...options, getSocket }));
+  };
+
+  const redact = (s: string) => secrets.reduce((acc, secret) => acc.split(secret).join('***'), s);
+  /**
+   * A server's reply may quote the recipient (550 5.1.1 <ada@…>), in any case: its address and mailbox
+   * name are cut from the text, which goes to logs and the audit log.
+   */
+  const withoutRecipient = (s: string, to: string) => {
+    const parts = [to, to.slice(0, to.lastIndexOf('@'))].filter((p) => p.length >= 2).map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+    return parts.reduce((acc, p) => acc.replace(new RegExp(p, 'giu'), '***'), s);
+  };
 
   const failure = (e: unknown, recipient: string): EmailDeliveryError => {
     const err = (e instanceof Error ? e : new Error(String(e))) as NodemailerError;
     const responseCode = typeof err.responseCode === 'number' ? err.responseCode : undefined;
     // A 5xx to this message is final; a 5xx to the login is a configuration problem an operator fixes.
     const permanent = responseCode !== undefined && responseCode >= 500 && responseCode < 600 && err.code !== 'EAUTH';
-    const detail = redact(err.message || 'unknown error', recipientParts(recipient));
+    const detail = withoutRecipient(redact(err.message || 'unknown error'), recipient);
     return new EmailDeliveryError(`e-mail via ${server} failed${err.code ? ` (${err.code})` : ''}: ${detail}`, {
       permanent,
       ...(responseCode !== undefined ? { responseCode } : {}),
       ...(err.code ? { code: err.code } : {}),
-      cause: e,
     });
   };
 
   return {
-    async send(to, message, { messageId }) {
+    async send(to, message, { messageId, signal }) {
       if (closed) throw new EmailDeliveryError('e-mail: the mailer is closed', { permanent: false });
       const recipient = typeof to === 'string' ? to.trim() : '';
       if (!isMailbox(recipient)) throw new EmailDeliveryError('e-mail: the recipient is not a valid e-mail address', { permanent: true });
       const id = messageIdFor(messageId, from.domain);
       let info: SMTPTransport.SentMessageInfo;
+      const transport = transportFor(signal);
       try {
         info = await transport.sendMail({
           from: opts.from,
@@ -152,15 +188,17 @@ export function createMailer(smtpUrl: string, opts: { from: string; timeoutMs: n
           disableUrlAccess: true,
         });
       } catch (e) {
+        if (signal?.aborted) throw new EmailDeliveryError(`e-mail via ${server} aborted: it did not finish in time`, { permanent: false, code: 'EABORTED' });
         throw failure(e, recipient);
+      } finally {
+        transport.close();
       }
       if (info.rejected.length > 0 || info.accepted.length === 0) {
-        throw new EmailDeliveryError(`e-mail via ${server} failed: the recipient was not accepted (${redact(info.response ?? '', recipientParts(recipient))})`, { permanent: true });
+        throw new EmailDeliveryError(`e-mail via ${server} failed: the recipient was not accepted (${withoutRecipient(redact(info.response ?? ''), recipient)})`, { permanent: true });
       }
     },
     close() {
       closed = true;
-      transport.close();
     },
   };
 }

@@ -10,7 +10,7 @@ import { renderEmail, type EmailData, type EmailEvent } from './templates.js';
 const CONCURRENCY = 4;
 /**
  * One send may take this many SMTP_TIMEOUT_MS in all (connect, greeting, replies: each is timed alone,
- * so a server trickling bytes could stretch it without end); then it counts as failed, to be retried.
+ * so a server trickling bytes could stretch it without end); then it is aborted, to be retried.
  */
 const SEND_BUDGET_TIMEOUTS = 4;
 /** The claim outlives the send's budget by this much: no other worker takes an e-mail still being sent. */
@@ -133,24 +133,13 @@ export async function sendDueEmails(deps: EmailDeps, deadline: Date): Promise<Em
   return run;
 }
 
-/** `mailer.send`, or a retryable failure once `ms` have passed (the send itself cannot be cancelled). */
-async function sendWithin(mailer: NonNullable<Deps['mailer']>, e: DueEmail, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const budget = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new EmailDeliveryError(`e-mail did not finish within ${ms} ms`, { permanent: false })), ms);
-  });
-  try {
-    await Promise.race([mailer.send(e.recipient, renderEmail(e.event_type, emailDataFor(e)), { messageId: e.event_id }), budget]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 async function attempt(deps: EmailDeps, mailer: NonNullable<Deps['mailer']>, e: DueEmail, claim: Date, budgetMs: number): Promise<'sent' | 'retrying' | 'failed' | 'superseded'> {
   const attempts = e.attempts + 1;
   let error: EmailDeliveryError | undefined;
   try {
-    await sendWithin(mailer, e, budgetMs);
+    // Past its budget the send is aborted (its connection destroyed), so it cannot go out after this
+    // run has written a retry and let the claim go.
+    await mailer.send(e.recipient, renderEmail(e.event_type, emailDataFor(e)), { messageId: e.event_id, signal: AbortSignal.timeout(budgetMs) });
   } catch (err) {
     // A template that cannot render this event is a bug no retry fixes.
     error = err instanceof EmailDeliveryError ? err : new EmailDeliveryError(`e-mail could not be rendered: ${(err as Error).message}`, { permanent: true });
