@@ -4,7 +4,7 @@ export type CustodyOutcome = 'released' | 'failed' | 'pending';
 const FAILED = new Set(['FAILED', 'REJECTED', 'CANCELLED', 'BLOCKED', 'TIMEOUT']);
 
 /**
- * COMPLETED pays the release; FAILED, REJECTED, CANCELLED and BLOCKED fail it (Fireblocks' final
+ * COMPLETED pays the release; FAILED, REJECTED, CANCELLED, BLOCKED and TIMEOUT fail it (Fireblocks' final
  * unsuccessful statuses); anything else (SUBMITTED, PENDING_*, QUEUED, BROADCASTING, CONFIRMING, …)
  * is on the way and only recorded.
  */

@@ -62,13 +62,15 @@ export async function reconcilePayouts(deps: Pick<Deps, "orm" | "events" | "metr
   }
   if (missing.length) {
     // Restart the clock first, so a slow custody is not asked again on the next run; and resubmit only
-    // what is still PROCESSING at the attempt custody was asked about (one retried meanwhile is not).
+    // what is still PROCESSING at the attempt custody was asked about, and still stuck (one failed and
+    // retried or resumed meanwhile is not).
     const still = await em.execute<{ id: string }[]>(
       // all-sites: the releases this run found missing at custody, by id and attempt, still PROCESSING.
       `update vesting_release t set processing_since = now(), updated_at = now()
        from (values ${missing.map(() => '(?::uuid, ?::int)').join(', ')}) as m (id, attempt)
-       where t.id = m.id and t.custody_attempt = m.attempt and t.status::text = 'PROCESSING' returning t.id`,
-      missing.flatMap((r) => [r.id, r.custody_attempt]),
+       where t.id = m.id and t.custody_attempt = m.attempt and t.status::text = 'PROCESSING'
+         and t.processing_since <= now() - make_interval(mins => ?) returning t.id`,
+      [...missing.flatMap((r) => [r.id, r.custody_attempt]), deps.config.PAYOUT_RECONCILE_AFTER_MINUTES],
     );
     const outcomes = await submitReleases(deps, deps.logger, await payoutRequests(em, null, still.map((r) => r.id)));
     report.resubmitted = [...outcomes.values()].filter((o) => o === 'submitted').length;

@@ -244,6 +244,24 @@ describe('failures throw, so the outbox retries', () => {
     }
   });
 
+  it('close() aborts the sends in flight (shutdown) and refuses new ones', async () => {
+    const silent = await startSilentServer();
+    try {
+      const m = createMailer(`smtp://127.0.0.1:${silent.port}`, { from: FROM, timeoutMs: 10_000 });
+      const pending = failure(m.send(CUSTOMER, renderEmail('order.paid', DATA['order.paid']), { messageId: 'closing-1' }));
+      await new Promise((r) => setTimeout(r, 100));
+      const started = Date.now();
+      m.close();
+      const err = await pending;
+      expect(Date.now() - started).toBeLessThan(1000);
+      expect(err.code).toBe('EABORTED');
+      expect(err.message).toMatch(/shutdown/);
+      await expect(m.send(CUSTOMER, renderEmail('order.paid', DATA['order.paid']), { messageId: 'closing-2' })).rejects.toThrow(/closed/);
+    } finally {
+      await silent.close();
+    }
+  });
+
   it('speaks implicit TLS (smtps://) over the connection it opens itself', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vl-smtps-'));
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });

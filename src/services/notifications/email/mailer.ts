@@ -12,8 +12,13 @@ import SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
  * same Message-ID and a receiver that already has it can drop the duplicate.
  */
 export interface Mailer {
-  /** `signal` aborts the send: its connection is destroyed, so the message cannot go out after the caller gave up on it. */
+  /**
+   * `signal` aborts the send: its connection is destroyed, so nothing more is sent on it. SMTP is still
+   * at-least-once: a server may accept a message whose reply never reached us, and a retry then
+   * delivers a second copy, with the same Message-ID.
+   */
   send(to: string, message: { subject: string; text: string; html: string }, opts: { messageId: string; signal?: AbortSignal }): Promise<void>;
+  /** Aborts the sends in flight (shutdown) and refuses new ones. */
   close(): void;
 }
 
@@ -113,6 +118,7 @@ export function createMailer(smtpUrl: string, opts: { from: string; timeoutMs: n
   const port = Number(options.port ?? (options.secure ? 465 : 587));
   const server = `${options.host}:${port}`;
   let closed = false;
+  const closing = new AbortController();
 
   /**
    * One connection per message, opened here and handed to nodemailer (which still does TLS, STARTTLS,
@@ -172,7 +178,7 @@ export function createMailer(smtpUrl: string, opts: { from: string; timeoutMs: n
       if (!isMailbox(recipient)) throw new EmailDeliveryError('e-mail: the recipient is not a valid e-mail address', { permanent: true });
       const id = messageIdFor(messageId, from.domain);
       let info: SMTPTransport.SentMessageInfo;
-      const transport = transportFor(signal);
+      const transport = transportFor(signal ? AbortSignal.any([signal, closing.signal]) : closing.signal);
       try {
         info = await transport.sendMail({
           from: opts.from,
@@ -188,6 +194,7 @@ export function createMailer(smtpUrl: string, opts: { from: string; timeoutMs: n
           disableUrlAccess: true,
         });
       } catch (e) {
+        if (closing.signal.aborted) throw new EmailDeliveryError(`e-mail via ${server} aborted: the mailer closed (shutdown)`, { permanent: false, code: 'EABORTED' });
         if (signal?.aborted) throw new EmailDeliveryError(`e-mail via ${server} aborted: it did not finish in time`, { permanent: false, code: 'EABORTED' });
         throw failure(e, recipient);
       } finally {
@@ -199,6 +206,7 @@ export function createMailer(smtpUrl: string, opts: { from: string; timeoutMs: n
     },
     close() {
       closed = true;
+      closing.abort();
     },
   };
 }
