@@ -126,13 +126,13 @@ export function createMailer(smtpUrl: string, opts: { from: string; timeoutMs: n
    * Always the SMTP transport itself, never what a URL query like `?sendmail=true` or `?pool=true`
    * would pick.
    */
-  const transportFor = (signal: AbortSignal | undefined) => {
+  const transportFor = (signal: AbortSignal) => {
     const getSocket: SMTPTransport.Options['getSocket'] = (_o, callback) => {
       const socket = connect({ host: options.host, port });
       const abort = () => socket.destroy(Object.assign(new Error('the send was aborted'), { code: 'EABORTED' }));
-      if (signal?.aborted) abort();
-      signal?.addEventListener('abort', abort, { once: true });
-      socket.once('close', () => signal?.removeEventListener('abort', abort));
+      if (signal.aborted) abort();
+      signal.addEventListener('abort', abort, { once: true });
+      socket.once('close', () => signal.removeEventListener('abort', abort));
       const timer = setTimeout(() => socket.destroy(Object.assign(new Error(`connection timed out after ${opts.timeoutMs} ms`), { code: 'ETIMEDOUT' })), opts.timeoutMs);
       const failed = (err: Error) => {
         clearTimeout(timer);
