@@ -17,7 +17,19 @@ export interface OutboxEvent {
 /** Stable event id, the `webhook-id` of every delivery and retry of it (Standard Webhooks: msg_…). */
 export const newEventId = () => `msg_${randomUUID().replace(/-/g, '')}`;
 
-const EMAIL_TYPES = EMAIL_EVENTS.map((t) => `'${t}'`).join(', ');
+const isEmailEvent = (type: string) => (EMAIL_EVENTS as readonly string[]).includes(type);
+
+/** The e-mails of the events (`ev`), to the order's customer or the release's beneficiary; only in a statement that has an e-mail event. */
+const MAILS = `, mails as (
+       insert into email_delivery (id, site_id, event_id, event_type, recipient, status, attempts, next_attempt_at, created_at, updated_at)
+       select gen_random_uuid(), ev.site_id, ev.id, ev.type, u.email, 'PENDING', 0, now(), now(), now()
+       from ev
+       left join payment_order o on ev.type like 'order.%' and o.id = (ev.data->>'id')::uuid and o.site_id = ev.site_id
+       left join vesting_release r on ev.type like 'release.%' and r.id = (ev.data->>'id')::uuid and r.site_id = ev.site_id
+       left join allocation al on al.id = r.allocation_id and al.site_id = ev.site_id
+       join app_user u on u.id = coalesce(o.customer_id, al.beneficiary_id) and u.site_id = ev.site_id
+       where ev.type in (${EMAIL_EVENTS.map((t) => `'${t}'`).join(', ')})
+     )`;
 
 /**
  * Writes events to the outbox in the caller's transaction, in one statement:
@@ -43,16 +55,7 @@ export async function emitEvents(tx: EntityManager, events: readonly OutboxEvent
        select gen_random_uuid(), ev.site_id, e.id, ev.id, ev.type, 'PENDING', 0, now(), now(), now()
        from ev join webhook_endpoint e on e.site_id = ev.site_id and e.active and (cardinality(e.events) = 0 or ev.type = any(e.events))
        returning 1
-     ), mails as (
-       insert into email_delivery (id, site_id, event_id, event_type, recipient, status, attempts, next_attempt_at, created_at, updated_at)
-       select gen_random_uuid(), ev.site_id, ev.id, ev.type, u.email, 'PENDING', 0, now(), now(), now()
-       from ev
-       left join payment_order o on ev.type like 'order.%' and o.id = (ev.data->>'id')::uuid and o.site_id = ev.site_id
-       left join vesting_release r on ev.type like 'release.%' and r.id = (ev.data->>'id')::uuid and r.site_id = ev.site_id
-       left join allocation al on al.id = r.allocation_id and al.site_id = ev.site_id
-       join app_user u on u.id = coalesce(o.customer_id, al.beneficiary_id) and u.site_id = ev.site_id
-       where ev.type in (${EMAIL_TYPES})
-     )
+     )${events.some((e) => isEmailEvent(e.type)) ? MAILS : ''}
      select pg_notify(?, ?) where exists (select 1 from hooks)`,
     [...events.flatMap((e, i) => [ids[i], e.siteId, e.type, JSON.stringify(e.data)]), EVENT_CHANNEL, envelope(OUTBOX_WRITTEN, null)],
   );
