@@ -47,6 +47,16 @@ export function checkPageSize(first: number): number {
   return first;
 }
 
+/** A list filter: `column` (an enum) is one of `values` (non-empty). */
+export function oneOf(column: string, values: readonly string[]): SqlFragment {
+  return { sql: `${column}::text in (${values.map(() => '?').join(', ')})`, params: [...values] };
+}
+
+/** A list filter by id: a string that is no uuid names nothing, so an empty page, not a database error. */
+export function idIs(column: string, id: string): SqlFragment {
+  return isUuid(id) ? { sql: `${column} = ?`, params: [id] } : { sql: 'false' };
+}
+
 export interface KeysetQuery {
   /** The table (with its alias) and any joins, e.g. `wallet w left join asset a on a.id = w.balance_asset_id`. */
   from: string;

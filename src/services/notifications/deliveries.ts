@@ -5,7 +5,7 @@ import { requireSiteId } from '../auth/actor.js';
 import type { SqlFragment } from '../db/transition.js';
 import { NotFoundError } from '../errors.js';
 import { isUuid } from '../ids.js';
-import { keysetRows, type Page } from '../pagination.js';
+import { idIs, keysetRows, oneOf, type Page } from '../pagination.js';
 import type { Scope } from '../scope.js';
 import { endpointView, type EndpointView } from './endpoints.js';
 
@@ -64,8 +64,8 @@ function view(r: Row): DeliveryView {
 /** The site's deliveries, newest first, by endpoint and status. */
 export async function listDeliveries(scope: Scope, q: { endpointId?: string | null; status?: WebhookDeliveryStatus[] | null; first: number; after?: string | null; withTotal?: boolean }): Promise<Page<DeliveryView>> {
   const where: SqlFragment[] = [];
-  if (q.endpointId) where.push(isUuid(q.endpointId) ? { sql: 'd.endpoint_id = ?', params: [q.endpointId] } : { sql: 'false' });
-  if (q.status?.length) where.push({ sql: `d.status::text in (${q.status.map(() => '?').join(', ')})`, params: [...q.status] });
+  if (q.endpointId) where.push(idIs('d.endpoint_id', q.endpointId));
+  if (q.status?.length) where.push(oneOf('d.status', q.status));
   const page = await keysetRows<Row>(scope.deps.reads, { from: FROM, alias: 'd', columns: COLUMNS, siteId: requireSiteId(scope), timeColumn: 'created_at', where, first: q.first, after: q.after, withTotal: q.withTotal });
   return { ...page, items: page.items.map(view) };
 }

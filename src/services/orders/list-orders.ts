@@ -1,8 +1,7 @@
 import type { Network, OrderStatus } from '../../entities/enums.js';
 import { requireSiteId } from '../auth/actor.js';
 import type { SqlFragment } from '../db/transition.js';
-import { isUuid } from '../ids.js';
-import { keysetRows, type Page } from '../pagination.js';
+import { idIs, keysetRows, oneOf, type Page } from '../pagination.js';
 import type { Scope } from '../scope.js';
 import { ORDER_COLUMNS, ORDER_FROM, orderView, visibleOrders, type OrderRow, type OrderView } from './order-view.js';
 
@@ -22,10 +21,9 @@ export interface OrderQuery {
 /** The site's orders newest first (a customer's own only), keyset-paginated, as plain rows. */
 export async function listOrders(scope: Scope, q: OrderQuery): Promise<Page<OrderView>> {
   const where: SqlFragment[] = [...visibleOrders(scope.actor)];
-  if (q.status?.length) where.push({ sql: `o.status::text in (${q.status.map(() => '?').join(', ')})`, params: [...q.status] });
+  if (q.status?.length) where.push(oneOf('o.status', q.status));
   if (q.network) where.push({ sql: 'o.network = ?', params: [q.network] });
-  // A customer id that is no uuid names no customer: an empty page, not a database error.
-  if (q.customerId) where.push(isUuid(q.customerId) ? { sql: 'o.customer_id = ?', params: [q.customerId] } : { sql: 'false' });
+  if (q.customerId) where.push(idIs('o.customer_id', q.customerId));
   if (q.createdAfter) where.push({ sql: 'o.created_at > ?', params: [q.createdAfter] });
   if (q.createdBefore) where.push({ sql: 'o.created_at < ?', params: [q.createdBefore] });
   if (q.search) where.push({ sql: '(o.reference = ? or o.pay_to_address = ?)', params: [q.search, q.search] });

@@ -1,21 +1,9 @@
 import { asDate, asDateOrNull } from '../../db/plain-reads.js';
-import type { AssetPurpose, Network, OrderStatus } from '../../entities/enums.js';
+import type { Network, OrderStatus } from '../../entities/enums.js';
+import { ASSET_COLUMNS, assetView, type AssetRow, type AssetView } from '../assets/asset-view.js';
 import { Role } from '../../entities/role.js';
 import type { Actor } from '../auth/actor.js';
 import type { SqlFragment } from '../db/transition.js';
-
-/** The payment asset as an order shows it. */
-export interface OrderAssetView {
-  id: string;
-  network: Network;
-  symbol: string;
-  decimals: number;
-  contractAddress: string;
-  purpose: AssetPurpose;
-  custodyAssetId: string | null;
-  confirmationsRequired: number;
-  active: boolean;
-}
 
 /** An order as reads return it (plain row, amounts in base units) and as events re-read it. */
 export interface OrderView {
@@ -24,7 +12,8 @@ export interface OrderView {
   reference: string;
   status: OrderStatus;
   network: Network;
-  asset: OrderAssetView;
+  /** The payment asset. */
+  asset: AssetView;
   payToAddress: string;
   walletId: string;
   amountExpected: string;
@@ -46,10 +35,9 @@ export const ORDER_FROM = 'payment_order o join asset a on a.id = o.asset_id joi
 
 export const ORDER_COLUMNS = `o.id, o.site_id, o.reference, o.status, o.network, o.pay_to_address, o.wallet_id, o.amount_expected, o.amount_received,
   o.token_amount, d.decimals as token_decimals, o.confirmations, o.confirmations_required, o.expires_at, o.paid_at, o.created_at, o.updated_at,
-  o.customer_id, a.id as asset_id, a.symbol as asset_symbol, a.decimals as asset_decimals, a.contract_address as asset_contract_address,
-  a.purpose as asset_purpose, a.custody_asset_id as asset_custody_asset_id, a.confirmations_required as asset_confirmations_required, a.active as asset_active`;
+  o.customer_id, ${ASSET_COLUMNS}`;
 
-export interface OrderRow {
+export interface OrderRow extends AssetRow {
   id: string;
   site_id: string;
   reference: string;
@@ -68,14 +56,6 @@ export interface OrderRow {
   created_at: Date | string;
   updated_at: Date | string;
   customer_id: string;
-  asset_id: string;
-  asset_symbol: string;
-  asset_decimals: number;
-  asset_contract_address: string;
-  asset_purpose: AssetPurpose;
-  asset_custody_asset_id: string | null;
-  asset_confirmations_required: number;
-  asset_active: boolean;
 }
 
 export function orderView(r: OrderRow): OrderView {
@@ -85,17 +65,7 @@ export function orderView(r: OrderRow): OrderView {
     reference: r.reference,
     status: r.status,
     network: r.network,
-    asset: {
-      id: r.asset_id,
-      network: r.network,
-      symbol: r.asset_symbol,
-      decimals: r.asset_decimals,
-      contractAddress: r.asset_contract_address,
-      purpose: r.asset_purpose,
-      custodyAssetId: r.asset_custody_asset_id,
-      confirmationsRequired: r.asset_confirmations_required,
-      active: r.asset_active,
-    },
+    asset: assetView(r),
     payToAddress: r.pay_to_address,
     walletId: r.wallet_id,
     amountExpected: r.amount_expected,

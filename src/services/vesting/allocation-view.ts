@@ -1,9 +1,9 @@
 import { asDate, asDateOrNull } from '../../db/plain-reads.js';
-import type { AllocationStatus, AssetPurpose, Network, ReleaseStatus } from '../../entities/enums.js';
+import type { AllocationStatus, Network, ReleaseStatus } from '../../entities/enums.js';
 import { Role } from '../../entities/role.js';
 import type { Actor } from '../auth/actor.js';
 import type { SqlFragment } from '../db/transition.js';
-import type { OrderAssetView } from '../orders/order-view.js';
+import { ASSET_COLUMNS, assetView, type AssetRow, type AssetView } from '../assets/asset-view.js';
 
 export interface PlanView {
   id: string;
@@ -24,7 +24,7 @@ export interface AllocationView {
   orderId: string | null;
   payoutNetwork: Network;
   payoutAddress: string;
-  asset: OrderAssetView;
+  asset: AssetView;
   totalAmount: string;
   releasedAmount: string;
   /** UNLOCKED + PROCESSING releases. */
@@ -48,12 +48,11 @@ export const ALLOCATION_FROM = `allocation al join asset a on a.id = al.asset_id
 
 export const ALLOCATION_COLUMNS = `al.id, al.site_id, al.status, al.beneficiary_id, al.order_id, al.payout_network, al.payout_address, al.total_amount,
   al.released_amount, s.claimable, s.locked, al.start_at, al.created_at,
-  a.id as asset_id, a.network as asset_network, a.symbol as asset_symbol, a.decimals as asset_decimals, a.contract_address as asset_contract_address,
-  a.purpose as asset_purpose, a.custody_asset_id as asset_custody_asset_id, a.confirmations_required as asset_confirmations_required, a.active as asset_active,
+  ${ASSET_COLUMNS},
   p.id as plan_id, p.name as plan_name, p.tge_bps as plan_tge_bps, p.cliff_days as plan_cliff_days, p.periods as plan_periods,
   p.period_days as plan_period_days, p.created_at as plan_created_at`;
 
-export interface AllocationRow {
+export interface AllocationRow extends AssetRow {
   id: string;
   site_id: string;
   status: AllocationStatus;
@@ -67,15 +66,6 @@ export interface AllocationRow {
   locked: string;
   start_at: Date | string;
   created_at: Date | string;
-  asset_id: string;
-  asset_network: Network;
-  asset_symbol: string;
-  asset_decimals: number;
-  asset_contract_address: string;
-  asset_purpose: AssetPurpose;
-  asset_custody_asset_id: string | null;
-  asset_confirmations_required: number;
-  asset_active: boolean;
   plan_id: string;
   plan_name: string;
   plan_tge_bps: number;
@@ -94,17 +84,7 @@ export function allocationView(r: AllocationRow): AllocationView {
     orderId: r.order_id,
     payoutNetwork: r.payout_network,
     payoutAddress: r.payout_address,
-    asset: {
-      id: r.asset_id,
-      network: r.asset_network,
-      symbol: r.asset_symbol,
-      decimals: r.asset_decimals,
-      contractAddress: r.asset_contract_address,
-      purpose: r.asset_purpose,
-      custodyAssetId: r.asset_custody_asset_id,
-      confirmationsRequired: r.asset_confirmations_required,
-      active: r.asset_active,
-    },
+    asset: assetView(r),
     totalAmount: r.total_amount,
     releasedAmount: r.released_amount,
     claimableAmount: r.claimable,

@@ -1,8 +1,7 @@
 import type { AllocationStatus } from '../../entities/enums.js';
 import { requireSiteId } from '../auth/actor.js';
 import type { SqlFragment } from '../db/transition.js';
-import { isUuid } from '../ids.js';
-import { keysetRows, type Page } from '../pagination.js';
+import { idIs, keysetRows, oneOf, type Page } from '../pagination.js';
 import type { Scope } from '../scope.js';
 import { ALLOCATION_COLUMNS, ALLOCATION_FROM, allocationView, visibleAllocations, type AllocationRow, type AllocationView } from './allocation-view.js';
 
@@ -17,8 +16,8 @@ export interface AllocationQuery {
 /** The site's allocations newest first (a customer's own only), with their amounts by release state. */
 export async function listAllocations(scope: Scope, q: AllocationQuery): Promise<Page<AllocationView>> {
   const where: SqlFragment[] = [...visibleAllocations(scope.actor)];
-  if (q.status?.length) where.push({ sql: `al.status::text in (${q.status.map(() => '?').join(', ')})`, params: [...q.status] });
-  if (q.beneficiaryId) where.push(isUuid(q.beneficiaryId) ? { sql: 'al.beneficiary_id = ?', params: [q.beneficiaryId] } : { sql: 'false' });
+  if (q.status?.length) where.push(oneOf('al.status', q.status));
+  if (q.beneficiaryId) where.push(idIs('al.beneficiary_id', q.beneficiaryId));
   const page = await keysetRows<AllocationRow>(scope.deps.reads, {
     from: ALLOCATION_FROM,
     alias: 'al',

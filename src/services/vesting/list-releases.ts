@@ -3,7 +3,7 @@ import { requireSiteId } from '../auth/actor.js';
 import { andAll, type SqlFragment } from '../db/transition.js';
 import { perRequestLoader } from '../per-request-loader.js';
 import { isUuid } from '../ids.js';
-import { keysetRows, type Page } from '../pagination.js';
+import { idIs, keysetRows, oneOf, type Page } from '../pagination.js';
 import type { Scope } from '../scope.js';
 import { RELEASE_COLUMNS, RELEASE_FROM, releaseView, visibleAllocations, type ReleaseRow, type ReleaseView } from './allocation-view.js';
 
@@ -22,8 +22,8 @@ const NOT_CANCELLED: SqlFragment = { sql: "r.status <> 'CANCELLED'" };
 /** The site's releases in unlock order (a customer's own only), keyset-paginated. */
 export async function listReleases(scope: Scope, q: ReleaseQuery): Promise<Page<ReleaseView>> {
   const where: SqlFragment[] = [NOT_CANCELLED, ...visibleAllocations(scope.actor)];
-  if (q.status?.length) where.push({ sql: `r.status::text in (${q.status.map(() => '?').join(', ')})`, params: [...q.status] });
-  if (q.allocationId) where.push(isUuid(q.allocationId) ? { sql: 'r.allocation_id = ?', params: [q.allocationId] } : { sql: 'false' });
+  if (q.status?.length) where.push(oneOf('r.status', q.status));
+  if (q.allocationId) where.push(idIs('r.allocation_id', q.allocationId));
   if (q.unlockBefore) where.push({ sql: 'r.unlock_at < ?', params: [q.unlockBefore] });
   const page = await keysetRows<ReleaseRow>(scope.deps.reads, {
     from: RELEASE_FROM,

@@ -2,7 +2,7 @@ import type { Network, WalletStatus } from '../../entities/enums.js';
 import { requireSiteId } from '../auth/actor.js';
 import type { SqlFragment } from '../db/transition.js';
 import { asDate, asDateOrNull } from '../../db/plain-reads.js';
-import { keysetRows, type Page } from '../pagination.js';
+import { keysetRows, oneOf, type Page } from '../pagination.js';
 import type { Scope } from '../scope.js';
 import type { WalletView } from './wallet-view.js';
 
@@ -18,7 +18,7 @@ export interface WalletQuery {
 export async function listWallets(scope: Scope, q: WalletQuery): Promise<Page<WalletView>> {
   const where: SqlFragment[] = [];
   if (q.network) where.push({ sql: 'w.network = ?', params: [q.network] });
-  if (q.status?.length) where.push({ sql: `w.status::text in (${q.status.map(() => '?').join(', ')})`, params: [...q.status] });
+  if (q.status?.length) where.push(oneOf('w.status', q.status));
   const page = await keysetRows<WalletView>(scope.deps.reads, {
     from: 'wallet w left join asset a on a.id = w.balance_asset_id',
     alias: 'w',
