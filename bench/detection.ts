@@ -9,19 +9,17 @@
  *   BENCH_PAYMENTS=100 BENCH_BATCH=10   payments per mode, and how many share a block
  *   DATABASE_URL=postgres://…           a fresh database on that server (unset: embedded PostgreSQL)
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { startAnvil, type Anvil, type DeployedToken } from '../src/dev/anvil.js';
 import { freshDatabase } from './fresh-database.js';
-import { startVestlineProcess, type VestlineProcess } from './platform/processes.js';
+import { startVestlineProcess, type VestlineProcess, BENCH_ADMIN, vestlineEnv } from './platform/processes.js';
 
 const PAYMENTS = Number(process.env.BENCH_PAYMENTS ?? 100);
 const BATCH = Number(process.env.BENCH_BATCH ?? 10);
 const POLL_MS = 3000;
-const ADMIN = { email: 'bench@vestline.test', password: 'bench-password-123' };
 const PASSWORD = 'bench-password-123';
 const log = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
 
@@ -41,7 +39,7 @@ const login = async (url: string, email: string, password: string) =>
 
 /** A site selling on Ethereum with the anvil token, 2 confirmations (the transfer's block and one more). */
 async function seed(url: string, token: DeployedToken, wallets: number) {
-  const root = await login(url, ADMIN.email, ADMIN.password);
+  const root = await login(url, BENCH_ADMIN.email, BENCH_ADMIN.password);
   const { createSite } = await gql<{ createSite: { id: string } }>(url, 'mutation{createSite(slug:"latency",name:"Latency"){id}}', {}, root);
   const user = 'mutation($i:CreateUserInput!){createUser(input:$i){id}}';
   await gql(url, user, { i: { email: 'admin@latency.test', password: PASSWORD, role: 'SITE_ADMIN', siteId: createSite.id } }, root);
@@ -143,23 +141,7 @@ async function main(): Promise<number> {
   try {
     const token = await anvil.deployToken({ name: 'Tether USD', symbol: 'USDT', decimals: 6 });
     await anvil.mint(token, anvil.deployer.address, 10n ** 15n);
-    const env = {
-      NODE_ENV: 'production',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      DATABASE_URL: db.url,
-      LOG_LEVEL: 'info',
-      MIGRATE_ON_START: '1',
-      JWT_SECRET: randomBytes(32).toString('base64url'),
-      METRICS_TOKEN: randomBytes(24).toString('base64url'),
-      WALLET_MASTER_KEYS: `1:${randomBytes(32).toString('base64')}`,
-      BOOTSTRAP_ADMIN_EMAIL: ADMIN.email,
-      BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password,
-      PASSWORD_SCRYPT_N: '1024',
-      WALLET_POOL_MIN_AVAILABLE: '0',
-      SHUTDOWN_DRAIN_DELAY_MS: '0',
-      SHUTDOWN_TIMEOUT_MS: '5000',
-    };
+    const env = vestlineEnv(db.url, { WALLET_POOL_MIN_AVAILABLE: '0' });
     log(`database: ${db.description}; anvil ${anvil.url}; logs in ${logDir}`);
     const api = await startVestlineProcess(env, join(logDir, 'api.log'), 'api');
     cleanups.unshift(() => api.stop());

@@ -22,7 +22,6 @@
  *   DATABASE_URL=postgres://…     a new database vl_bench_<random> on that server, dropped at the end
  *                                 (unset: an embedded PostgreSQL in a temp dir)
  */
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -33,7 +32,7 @@ import pg from 'pg';
 import { freshDatabase } from './fresh-database.js';
 import { checkRow, type CheckResult } from './platform/check.js';
 import { measure, runFailed, warmUp, type RunResult, type Target } from './platform/load.js';
-import { REPO_ROOT, rssBytes, startReferenceProcess, startVestlineProcess, type ServerProcess, type VestlineProcess } from './platform/processes.js';
+import { REPO_ROOT, rssBytes, startReferenceProcess, startVestlineProcess, type ServerProcess, type VestlineProcess, BENCH_ADMIN, vestlineEnv } from './platform/processes.js';
 import { waitForQuietDatabase } from './platform/quiesce.js';
 import { summarize as summarizeRuns, type ServerRowResult } from './platform/report.js';
 import type { RowSpec } from './platform/rows.js';
@@ -46,8 +45,6 @@ import { CREATE_ORDER_MUTATION, EVENT_CHANNEL, ORDERS_QUERY } from './orders/ref
 import { startVariantProcess, variantRoot } from './orders/variant.js';
 import { API_ORDERS, ETH_PAYOUT, ORDER_AMOUNT, ORDER_TOKENS, seedOrdersBulk, seedOrdersThroughApi, type BulkResult, type OrdersSeed } from './orders/seed.js';
 
-const ADMIN_EMAIL = 'bench@vestline.test';
-const ADMIN_PASSWORD = 'bench-password-123';
 const SETUP_BUDGET_MS = 240_000;
 const LIST_ORDERS = 100_000;
 const LIST_WALLETS = 1_000;
@@ -367,41 +364,23 @@ async function main(): Promise<number> {
       if (succeeded) await rm(logDir, { recursive: true, force: true });
       else log(`Vestline's log kept: ${join(logDir, 'vestline.log')}`);
     });
-    const vestlineEnv = {
-      // As deployed: production mode, role api, request logs at info (as in bench/run.ts).
-      NODE_ENV: 'production',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      DATABASE_URL: db.url,
-      DB_POOL_MAX: String(cfg.poolMax),
-      LOG_LEVEL: 'info',
-      MIGRATE_ON_START: '1',
-      JWT_SECRET: randomBytes(32).toString('base64url'),
-      METRICS_TOKEN: randomBytes(24).toString('base64url'),
-      WALLET_MASTER_KEYS: `1:${randomBytes(32).toString('base64')}`,
-      BOOTSTRAP_ADMIN_EMAIL: ADMIN_EMAIL,
-      BOOTSTRAP_ADMIN_PASSWORD: ADMIN_PASSWORD,
-      PASSWORD_SCRYPT_N: '1024',
-      SHUTDOWN_DRAIN_DELAY_MS: '0',
-      SHUTDOWN_TIMEOUT_MS: '5000',
-      ...(profiling ? { NODE_OPTIONS: '--inspect=127.0.0.1:0' } : {}),
-    };
+    const env = vestlineEnv(db.url, { DB_POOL_MAX: String(cfg.poolMax), ...(profiling ? { NODE_OPTIONS: '--inspect=127.0.0.1:0' } : {}) });
     log('starting Vestline (src/main.ts --role=api, migrations on start)');
-    const vestline = await startVestlineProcess(vestlineEnv, join(logDir, 'vestline.log'));
+    const vestline = await startVestlineProcess(env, join(logDir, 'vestline.log'));
     vestlineProcess = vestline;
     cleanups.push(() => vestline.stop());
     let variant: VestlineProcess | null = null;
     if (VARIANT) {
       // Before any bulk row: its start-up check opens wallets too (see orders/seed.ts).
       log(`starting the Vestline variant from ${VARIANT}`);
-      const { NODE_OPTIONS: _inspect, ...variantEnv } = vestlineEnv as Record<string, string>;
+      const { NODE_OPTIONS: _inspect, ...variantEnv } = env;
       const v = await startVariantProcess(VARIANT, variantEnv, join(logDir, 'variant.log'));
       variant = v;
       cleanups.push(() => v.stop());
     }
 
     log(`opening two sites for sale through the API (price, assets, plan, admin, customer); ${API_ORDERS} real orders in the list site`);
-    const seed = await seedOrdersThroughApi(vestline.graphqlUrl, { email: ADMIN_EMAIL, password: ADMIN_PASSWORD });
+    const seed = await seedOrdersThroughApi(vestline.graphqlUrl, BENCH_ADMIN);
     const createVariables = { i: { network: 'ETHEREUM', amount: ORDER_AMOUNT, payoutAddress: ETH_PAYOUT, planId: seed.create.planId } };
     const createBody = JSON.stringify({ query: CREATE_ORDER_MUTATION, variables: createVariables });
 
@@ -409,7 +388,7 @@ async function main(): Promise<number> {
     if (profiling) {
       log('profile: a second Vestline behind a counting proxy, requests one at a time');
       statements = await countStatements({
-        env: vestlineEnv,
+        env,
         logFile: join(logDir, 'vestline-profile.log'),
         databaseUrl: db.url,
         requests: [

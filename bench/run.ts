@@ -10,7 +10,6 @@
  *   DATABASE_URL=postgres://…  a new database vl_bench_<random> on that server, dropped at the end
  *                              (unset: an embedded PostgreSQL in a temp dir)
  */
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -19,15 +18,13 @@ import pg from 'pg';
 import { freshDatabase } from './fresh-database.js';
 import { checkRow } from './platform/check.js';
 import { measure, runFailed, warmUp, type LoadOptions, type Target } from './platform/load.js';
-import { rssBytes, startReferenceProcess, startVestlineProcess, type ServerProcess, type VestlineProcess } from './platform/processes.js';
+import { rssBytes, startReferenceProcess, startVestlineProcess, type ServerProcess, type VestlineProcess, BENCH_ADMIN, vestlineEnv } from './platform/processes.js';
 import { waitForQuietDatabase } from './platform/quiesce.js';
 import { markdown, writeJson, type ReportHeader, type RowResult, type ServerRowResult } from './platform/report.js';
 import { FIXTURES, selectRows, type RowSpec } from './platform/rows.js';
 import { API_WALLETS, fixturesFor, seedBulk, seedThroughApi, type Seeded } from './platform/seed.js';
 import { SERVER_KINDS, SERVER_LABELS, settings, type ServerKind } from './platform/settings.js';
 
-const ADMIN_EMAIL = 'bench@vestline.test';
-const ADMIN_PASSWORD = 'bench-password-123';
 /** Start-up, seeding (two million rows at most) and clean-up, on top of the load itself. */
 const SETUP_BUDGET_MS = 360_000;
 
@@ -93,32 +90,14 @@ async function main(): Promise<number> {
       if (succeeded) await rm(logDir, { recursive: true, force: true });
       else log(`Vestline's log kept: ${join(logDir, 'vestline.log')}`);
     });
-    const vestlineEnv = {
-      // As deployed: production mode, role api, request logs at info.
-      NODE_ENV: 'production',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      DATABASE_URL: db.url,
-      DB_POOL_MAX: String(settings.poolMax),
-      LOG_LEVEL: 'info',
-      MIGRATE_ON_START: '1',
-      JWT_SECRET: randomBytes(32).toString('base64url'),
-      METRICS_TOKEN: randomBytes(24).toString('base64url'),
-      WALLET_MASTER_KEYS: `1:${randomBytes(32).toString('base64')}`,
-      BOOTSTRAP_ADMIN_EMAIL: ADMIN_EMAIL,
-      BOOTSTRAP_ADMIN_PASSWORD: ADMIN_PASSWORD,
-      // Sign-in is not measured; a cheap hash keeps the set-up short (hashes are per user, not per request).
-      PASSWORD_SCRYPT_N: '1024',
-      SHUTDOWN_DRAIN_DELAY_MS: '0',
-      SHUTDOWN_TIMEOUT_MS: '5000',
-    };
+    const env = vestlineEnv(db.url, { DB_POOL_MAX: String(settings.poolMax) });
     log('starting Vestline (src/main.ts --role=api, migrations on start)');
-    const vestline = await startVestlineProcess(vestlineEnv, join(logDir, 'vestline.log'));
+    const vestline = await startVestlineProcess(env, join(logDir, 'vestline.log'));
     vestlineProcess = vestline;
     cleanups.push(() => vestline.stop());
 
     log(`creating ${settings.sites} sites, ${fixtures.length} SITE_ADMIN(s) and their real wallets through the API`);
-    const api = await seedThroughApi(vestline.graphqlUrl, { email: ADMIN_EMAIL, password: ADMIN_PASSWORD }, settings.sites, fixtures);
+    const api = await seedThroughApi(vestline.graphqlUrl, BENCH_ADMIN, settings.sites, fixtures);
     const bulk = await seedBulk(db.url, api, fixtures, log);
     const seeded: Seeded = { ...api, bulk };
     const setupS = (Date.now() - started) / 1000;

@@ -29,7 +29,6 @@
  *                                  (unset: an embedded PostgreSQL in a temp dir)
  */
 import 'reflect-metadata';
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
@@ -42,7 +41,7 @@ import { createLogger } from '../src/logger.js';
 import { freshDatabase } from './fresh-database.js';
 import { checkRow, type CheckResult } from './platform/check.js';
 import { measure, runFailed, warmUp, type RunResult, type Target } from './platform/load.js';
-import { REPO_ROOT, rssBytes, startReferenceProcess, startVestlineProcess, type ServerProcess, type VestlineProcess } from './platform/processes.js';
+import { REPO_ROOT, rssBytes, startReferenceProcess, startVestlineProcess, type ServerProcess, type VestlineProcess, BENCH_ADMIN, vestlineEnv } from './platform/processes.js';
 import { waitForQuietDatabase } from './platform/quiesce.js';
 import { summarize, type ServerRowResult } from './platform/report.js';
 import type { RowSpec } from './platform/rows.js';
@@ -56,8 +55,6 @@ import { checkSchedules, measurePure, orderTotals, referenceStore, statsDelta, t
 import { bulkPaidOrders, openSale, SCHEDULE_TERMS, seedList, STANDARD_TERMS, type SaleSite } from './vesting/seed.js';
 import { runUnlock, UNLOCK_LABELS, UNLOCK_VARIANTS, type UnlockRun, type UnlockVariant } from './vesting/unlock-row.js';
 
-const ADMIN_EMAIL = 'bench@vestline.test';
-const ADMIN_PASSWORD = 'bench-password-123';
 const SETUP_BUDGET_MS = 240_000;
 /** BENCH_SCHEDULE_ORDERS for a quick look; the row is 10,000. */
 const SCHEDULE_ORDERS = Math.max(100, Number(process.env.BENCH_SCHEDULE_ORDERS ?? 10_000) || 10_000);
@@ -246,40 +243,22 @@ async function main(): Promise<number> {
       if (succeeded) await rm(logDir, { recursive: true, force: true });
       else log(`Vestline's log kept: ${join(logDir, 'vestline.log')}`);
     });
-    const vestlineEnv = {
-      // As deployed: production mode, role api, request logs at info (as in bench/run.ts and bench/orders.ts).
-      NODE_ENV: 'production',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      DATABASE_URL: db.url,
-      DB_POOL_MAX: String(cfg.poolMax),
-      LOG_LEVEL: 'info',
-      MIGRATE_ON_START: '1',
-      JWT_SECRET: randomBytes(32).toString('base64url'),
-      METRICS_TOKEN: randomBytes(24).toString('base64url'),
-      WALLET_MASTER_KEYS: `1:${randomBytes(32).toString('base64')}`,
-      BOOTSTRAP_ADMIN_EMAIL: ADMIN_EMAIL,
-      BOOTSTRAP_ADMIN_PASSWORD: ADMIN_PASSWORD,
-      PASSWORD_SCRYPT_N: '1024',
-      SHUTDOWN_DRAIN_DELAY_MS: '0',
-      SHUTDOWN_TIMEOUT_MS: '5000',
-      ...(profiling ? { NODE_OPTIONS: '--inspect=127.0.0.1:0' } : {}),
-    };
+    const env = vestlineEnv(db.url, { DB_POOL_MAX: String(cfg.poolMax), ...(profiling ? { NODE_OPTIONS: '--inspect=127.0.0.1:0' } : {}) });
     log('starting Vestline (src/main.ts --role=api, migrations on start)');
-    const vestline = await startVestlineProcess(vestlineEnv, join(logDir, 'vestline.log'));
+    const vestline = await startVestlineProcess(env, join(logDir, 'vestline.log'));
     vestlineProcess = vestline;
     cleanups.push(() => vestline.stop());
     let variant: VestlineProcess | null = null;
     if (VARIANT && rowIds.includes('allocations')) {
       log(`starting the Vestline variant from ${VARIANT}`);
-      const { NODE_OPTIONS: _inspect, ...variantEnv } = vestlineEnv as Record<string, string>;
+      const { NODE_OPTIONS: _inspect, ...variantEnv } = env;
       const v = await startVariantProcess(VARIANT, variantEnv, join(logDir, 'variant.log'));
       variant = v;
       cleanups.push(() => v.stop());
     }
 
     log('opening the sites for sale through the API');
-    const { login } = await gql<{ login: { token: string } }>(vestline.graphqlUrl, 'mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }', { e: ADMIN_EMAIL, p: ADMIN_PASSWORD });
+    const { login } = await gql<{ login: { token: string } }>(vestline.graphqlUrl, 'mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }', { e: BENCH_ADMIN.email, p: BENCH_ADMIN.password });
     const sites: Partial<Record<'schedA' | 'schedB' | 'schedP' | 'unlock' | 'list', SaleSite>> = {};
     if (rowIds.includes('schedule')) {
       sites.schedA = await openSale(vestline.graphqlUrl, login.token, 'bench-vesting-schedule-vestline', SCHEDULE_TERMS, FUTURE_TGE);
@@ -293,7 +272,7 @@ async function main(): Promise<number> {
     // Vestline's use cases in this process (the schedule and unlock rows), on the same database: the
     // worker's dependencies, as the raw-SQL isolation test builds them; migrations are done.
     log('building Vestline dependencies in this process (buildDeps)');
-    const config = loadConfig({ ...vestlineEnv, LOG_LEVEL: 'silent', MIGRATE_ON_START: '0', NODE_OPTIONS: undefined }, ['--role=worker']);
+    const config = loadConfig({ ...env, LOG_LEVEL: 'silent', MIGRATE_ON_START: '0', NODE_OPTIONS: undefined }, ['--role=worker']);
     const built: BuiltDeps = await buildDeps(config, createLogger('silent'));
     cleanups.push(() => built.close());
     const deps = built.deps;

@@ -1,8 +1,8 @@
 /** What bench:payouts and bench:webhooks share: the Vestline environment, GraphQL calls, a site opened through the API. */
-import { randomBytes } from 'node:crypto';
+import { BENCH_ADMIN, vestlineEnv as platformEnv } from '../platform/processes.js';
 import { cpus, totalmem } from 'node:os';
 
-export const SUPER = { email: 'bench@vestline.test', password: 'bench-password-123' };
+export const SUPER = BENCH_ADMIN;
 export const PASSWORD = 'bench-payouts-password-123';
 export const ETH_PAYOUT = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
 const ETH_USDT = '0xdAC17F958D2ee523a2206206994597C13D831ec7';
@@ -10,29 +10,15 @@ const ETH_SALE_TOKEN = '0x5FbDB2315678afecb367f032d93F642f64180aa3';
 
 export const log = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
 
-/** Vestline as deployed (NODE_ENV=production, one JSON request line per request at LOG_LEVEL=info), MOCK custody. */
+/** Vestline as deployed (bench/platform/processes.ts), with MOCK custody. */
 export function vestlineEnv(databaseUrl: string, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    NODE_ENV: 'production',
-    HOST: '127.0.0.1',
-    PORT: '0',
-    DATABASE_URL: databaseUrl,
-    LOG_LEVEL: 'info',
-    MIGRATE_ON_START: '1',
-    JWT_SECRET: randomBytes(32).toString('base64url'),
-    METRICS_TOKEN: randomBytes(24).toString('base64url'),
-    WALLET_MASTER_KEYS: `1:${randomBytes(32).toString('base64')}`,
-    BOOTSTRAP_ADMIN_EMAIL: SUPER.email,
-    BOOTSTRAP_ADMIN_PASSWORD: SUPER.password,
-    PASSWORD_SCRYPT_N: '1024',
+  return platformEnv(databaseUrl, {
     WALLET_POOL_MIN_AVAILABLE: '0',
-    SHUTDOWN_DRAIN_DELAY_MS: '0',
-    SHUTDOWN_TIMEOUT_MS: '5000',
     PAYOUT_MODE: 'MOCK',
     // No TRON traffic leaves the machine (the worker role's TRON watcher has nothing to watch anyway).
     TRON_API_URL: 'http://127.0.0.1:9',
     ...extra,
-  };
+  });
 }
 
 /** `--role=all`: startVestlineProcess is typed for api/worker, main.ts takes all three. */

@@ -4,6 +4,7 @@
  * so the pid we hold is the server's own.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -11,6 +12,34 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const REGISTER = ['--import', '@swc-node/register/esm-register'];
+
+/** The bootstrap SUPER_ADMIN every bench's Vestline starts with. */
+export const BENCH_ADMIN = { email: 'bench@vestline.test', password: 'bench-password-123' };
+
+/**
+ * Vestline's environment as deployed (production mode, request logs at info, migrations on start), with
+ * fresh secrets, the bench admin, a cheap password hash (sign-in is not measured; hashes are per user,
+ * not per request) and a quick shutdown; `extra` adds or overrides.
+ */
+export function vestlineEnv(databaseUrl: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    DATABASE_URL: databaseUrl,
+    LOG_LEVEL: 'info',
+    MIGRATE_ON_START: '1',
+    JWT_SECRET: randomBytes(32).toString('base64url'),
+    METRICS_TOKEN: randomBytes(24).toString('base64url'),
+    WALLET_MASTER_KEYS: `1:${randomBytes(32).toString('base64')}`,
+    BOOTSTRAP_ADMIN_EMAIL: BENCH_ADMIN.email,
+    BOOTSTRAP_ADMIN_PASSWORD: BENCH_ADMIN.password,
+    PASSWORD_SCRYPT_N: '1024',
+    SHUTDOWN_DRAIN_DELAY_MS: '0',
+    SHUTDOWN_TIMEOUT_MS: '5000',
+    ...extra,
+  };
+}
 const START_TIMEOUT_MS = 120_000;
 const STOP_TIMEOUT_MS = 15_000;
 
